@@ -1,0 +1,1 @@
+fn main() { println!("cargo:rustc-check-cfg=cfg(photoguard_apache)"); }
