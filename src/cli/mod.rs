@@ -1,1 +1,11 @@
-//! The command-line tool (see src/bin/photoguard.rs).
+//! The `photoguard` command-line tool's logic (src/bin/photoguard.rs only
+//! parses arguments and maps results to exit codes):
+//!
+//! - [`httpd_conf`] reads an httpd.conf (or fragment) into a tree of sections;
+//! - [`sections`] applies the `PhotoGuard*` directives and merges the sections
+//!   that apply to a request, as Apache does;
+//! - [`check`], [`lint`] and [`import_rewrite`] are the three subcommands;
+//! - [`ipv4_set`] and [`regex_ipv4`] turn a REMOTE_ADDR regex into CIDRs.
+
+pub mod ipv4_set;
+pub mod regex_ipv4;
