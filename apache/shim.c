@@ -1,0 +1,36 @@
+/* See shim.h. The only place in C where Apache 2.2 and 2.4 differ. */
+#include "shim.h"
+
+#include <http_config.h>
+#include <http_log.h>
+
+#ifdef APLOG_USE_MODULE
+/* Apache 2.4: tag our messages with the module, so that they read
+ * "[photoguard:error]" and obey "LogLevel photoguard:debug". The module
+ * struct itself is defined in Rust (src/apache/module.rs). */
+APLOG_USE_MODULE(photoguard);
+#define PG_MARK(file, line) file, line, APLOG_MODULE_INDEX
+#define PG_HAVE_MODULE_LOGLEVEL 1
+#else
+/* Apache 2.2: APLOG_MARK is just __FILE__, __LINE__. */
+#define PG_MARK(file, line) file, line
+#endif
+
+void pg_log_rerror(const char *file, int line, const request_rec *r, int level, apr_status_t status, const char *msg)
+{
+    ap_log_rerror(PG_MARK(file, line), level, status, r, "%s", msg);
+}
+
+void pg_log_error(const char *file, int line, const server_rec *s, int level, apr_status_t status, const char *msg)
+{
+    ap_log_error(PG_MARK(file, line), level, status, s, "%s", msg);
+}
+
+int pg_log_enabled(const request_rec *r, int level)
+{
+#ifdef PG_HAVE_MODULE_LOGLEVEL
+    return APLOG_R_IS_LEVEL(r, level);
+#else
+    return r->server != NULL && r->server->loglevel >= level;
+#endif
+}
