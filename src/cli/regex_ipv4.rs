@@ -178,6 +178,35 @@ fn build_search_dfa(pattern: &str, case_insensitive: bool) -> Result<dense::DFA<
         .map_err(|e| Untranslatable(format!("cannot build an automaton for the pattern: {e}")))
 }
 
+/// Whether an unanchored search with `pattern` matches every URL path (any
+/// bytes but NUL and newline), e.g. `^(.*)$` or `.*`: a breadth-first walk
+/// over the DFA's states, looking for one from which the text can end
+/// without a match. Used for a RewriteRule's pattern.
+pub fn matches_every_path(pattern: &str, case_insensitive: bool) -> Result<bool, Untranslatable> {
+    check_pcre_compatibility(pattern, case_insensitive)?;
+    let dfa = build_search_dfa(pattern, case_insensitive)?;
+    let start = dfa
+        .start_state(&start::Config::new().anchored(Anchored::No))
+        .map_err(|e| Untranslatable(format!("the automaton cannot start: {e}")))?;
+    let mut seen = std::collections::HashSet::from([start]);
+    let mut queue = vec![start];
+    while let Some(state) = queue.pop() {
+        if dfa.is_match_state(state) {
+            continue; // matched already, whatever follows
+        }
+        if dfa.is_dead_state(state) || dfa.is_quit_state(state) || !dfa.is_match_state(dfa.next_eoi_state(state)) {
+            return Ok(false);
+        }
+        for byte in (1u8..=255).filter(|&b| b != b'\n') {
+            let next = dfa.next_state(state, byte);
+            if seen.insert(next) {
+                queue.push(next);
+            }
+        }
+    }
+    Ok(true)
+}
+
 /// The octet-by-octet walk over one DFA.
 struct Walk<'d> {
     dfa: &'d dense::DFA<Vec<u32>>,
@@ -409,6 +438,16 @@ mod tests {
         for pattern in [r"^(10)\.\1\.", r"^10\.(?=2)", r"^10++\.", r"^(?>10)\.", r"^10\.{,3}", r"\Q10.\E"] {
             let err = analyze(pattern, false).unwrap_err();
             assert!(!err.0.contains('\n'), "{pattern}: {err}");
+        }
+    }
+
+    #[test]
+    fn rule_patterns_that_match_every_path() {
+        for pattern in ["^(.*)$", ".*", "^", "", "(.*)", "^/?(.*)$"] {
+            assert!(matches_every_path(pattern, false).unwrap(), "{pattern}");
+        }
+        for pattern in ["^/photos/", r"\.jpg$", "^(.+)$", "^/(.*)$"] {
+            assert!(!matches_every_path(pattern, false).unwrap(), "{pattern}");
         }
     }
 
