@@ -26,7 +26,10 @@ fn static_library() -> PathBuf {
     let deps = exe.parent().expect("target/<profile>/deps");
     let candidates = [deps.parent().map(|p| p.join("libphotoguard.a")), Some(deps.join("libphotoguard.a"))];
     candidates.into_iter().flatten().find(|p| p.is_file()).unwrap_or_else(|| {
-        panic!("libphotoguard.a not found next to {}; Cargo.toml's [lib] crate-type must include \"staticlib\"", deps.display())
+        panic!(
+            "libphotoguard.a not found next to {}; Cargo.toml's [lib] crate-type must include \"staticlib\"",
+            deps.display()
+        )
     })
 }
 
@@ -64,7 +67,9 @@ fn compile_c_test() -> PathBuf {
         .args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc", "-Wl,--gc-sections", "-o"])
         .arg(&program)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run the C compiler `{cc}` ({e}); install one (apt-get install gcc) or set CC"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run the C compiler `{cc}` ({e}); install one (apt-get install gcc) or set CC")
+        });
     assert!(
         output.status.success(),
         "compiling tests/c/abi_test.c failed:\n{}{}",
@@ -77,7 +82,8 @@ fn compile_c_test() -> PathBuf {
 /// The `key=value` numbers of the line starting with `prefix` (other words
 /// on the line are skipped).
 fn numbers(report: &str, prefix: &str) -> Vec<(String, usize)> {
-    let line = report.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no `{prefix}` line in:\n{report}"));
+    let line =
+        report.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no `{prefix}` line in:\n{report}"));
     line.split_whitespace()
         .filter(|word| word.contains('='))
         .map(|pair| {
@@ -91,11 +97,8 @@ fn numbers(report: &str, prefix: &str) -> Vec<(String, usize)> {
 /// must see.
 fn run_c_test(test: &str) -> Output {
     let scratch = scratch_dir(test);
-    let output = Command::new(c_test_program())
-        .arg(&scratch)
-        .arg(env!("CARGO_PKG_VERSION"))
-        .output()
-        .expect("run abi_test");
+    let output =
+        Command::new(c_test_program()).arg(&scratch).arg(env!("CARGO_PKG_VERSION")).output().expect("run abi_test");
     let _ = std::fs::remove_dir_all(&scratch);
     output
 }
@@ -114,10 +117,19 @@ fn the_c_program_gets_real_decisions_through_the_header() {
     assert_eq!(totals[1], ("failures".to_string(), 0));
     // Every section ran: a program that stopped early reports far fewer.
     assert!(checks >= 400, "only {checks} checks ran:\n{stdout}");
-    for section in ["# allow by network", "# allow by cookie", "# deny with redirect", "# IPv4-mapped", "# trusted proxy",
-        "# report mode", "# PhotoGuardAllowNetworkFile", "# every configuration error", "# error buffers",
-        "# NULL arguments", "# evaluating from several threads"]
-    {
+    for section in [
+        "# allow by network",
+        "# allow by cookie",
+        "# deny with redirect",
+        "# IPv4-mapped",
+        "# trusted proxy",
+        "# report mode",
+        "# PhotoGuardAllowNetworkFile",
+        "# every configuration error",
+        "# error buffers",
+        "# NULL arguments",
+        "# evaluating from several threads",
+    ] {
         assert!(stdout.contains(section), "section `{section}` did not run:\n{stdout}");
     }
 }
@@ -141,4 +153,124 @@ fn the_header_and_rust_agree_on_the_decision_layout() {
     ];
     let rust_layout: Vec<(String, usize)> = rust_layout.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     assert_eq!(c_layout, rust_layout);
+}
+
+/// Counts heap allocations made by the current thread, so that the
+/// allocation-free claim of `photoguard_policy_evaluate` (in the header) can be
+/// checked through the exported functions themselves.
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    // SAFETY: every call is forwarded unchanged to the system allocator; the
+    // counter is a const-initialised thread-local Cell, which never allocates.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+            // SAFETY: the caller's contract is passed on as is.
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: as above.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+            // SAFETY: as above.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    pub fn on_this_thread() -> usize {
+        ALLOCATIONS.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
+
+#[test]
+fn evaluating_through_the_abi_allocates_nothing() {
+    use photoguard::ffi::*;
+    use std::ffi::CStr;
+    use std::mem::MaybeUninit;
+
+    let policy = photoguard_policy_new();
+    for (directive, args) in [
+        (c"PhotoGuard", c"On"),
+        (c"PhotoGuardAllowNetwork", c"10.20.16.0/20 10.30.64.0/21 172.16.128.0/22 192.0.2.10"),
+        (c"PhotoGuardAllowCookie", c"LtpaToken2 LtpaToken STPluginActivePage=stMeetingroom"),
+        (c"PhotoGuardDenyAction", c"redirect https://www.example.com/"),
+        (c"PhotoGuardTrustedProxy", c"198.51.100.0/24"),
+    ] {
+        // SAFETY: a live policy and static strings; no error buffer.
+        let result = unsafe {
+            photoguard_policy_apply(
+                policy,
+                directive.as_ptr(),
+                args.as_ptr(),
+                std::ptr::null(),
+                0,
+                std::ptr::null_mut(),
+                0,
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!(result, photoguard_result::Ok);
+    }
+    let requests: [(&CStr, &[u8], Option<&[u8]>, photoguard_verdict); 4] = [
+        (c"10.20.16.5", b"", None, photoguard_verdict::Allow),
+        (c"203.0.113.9", b"theme=dark; JSESSIONID=0000abc:1; LtpaToken2=AAECAzU2", None, photoguard_verdict::Allow),
+        (c"::ffff:203.0.113.9", b"XLtpaToken2=1", None, photoguard_verdict::Deny),
+        (c"198.51.100.7", b"", Some(b"203.0.113.5, 10.30.64.9"), photoguard_verdict::Allow),
+    ];
+    for (peer, cookie, xff, verdict) in requests {
+        let mut out = MaybeUninit::<photoguard_decision>::uninit();
+        let (xff_ptr, xff_len) = xff.map_or((std::ptr::null(), 0), |x| (x.as_ptr(), x.len()));
+        let before = counting::on_this_thread();
+        // SAFETY: live policy, valid strings and slices, writable out.
+        let result = unsafe {
+            photoguard_policy_evaluate(
+                policy,
+                peer.as_ptr(),
+                cookie.as_ptr(),
+                cookie.len(),
+                xff_ptr,
+                xff_len,
+                out.as_mut_ptr(),
+            )
+        };
+        let allocations = counting::on_this_thread() - before;
+        assert_eq!(result, photoguard_result::Ok);
+        // SAFETY: written by evaluate.
+        assert_eq!(unsafe { out.assume_init() }.verdict, verdict, "{peer:?}");
+        assert_eq!(allocations, 0, "evaluating {peer:?} allocated");
+    }
+    // The counter works: the error path formats its reason, and is seen to.
+    let mut out = MaybeUninit::<photoguard_decision>::uninit();
+    let before = counting::on_this_thread();
+    // SAFETY: live policy, a valid string, writable out.
+    let result = unsafe {
+        photoguard_policy_evaluate(
+            policy,
+            c"nowhere".as_ptr(),
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            out.as_mut_ptr(),
+        )
+    };
+    assert_eq!(result, photoguard_result::BadAddress);
+    assert!(counting::on_this_thread() > before, "the allocation counter saw nothing");
+    // SAFETY: ours, freed once.
+    unsafe { photoguard_policy_free(policy) };
 }

@@ -67,7 +67,25 @@ mod tests {
     #[test]
     fn an_armed_panic_point_panics_once() {
         injected::arm();
-        assert_eq!(guard(|| "caught", || { panic_point(); "ran" }), "caught");
-        assert_eq!(guard(|| "caught", || { panic_point(); "ran" }), "ran");
+        assert_eq!(
+            guard(
+                || "caught",
+                || {
+                    panic_point();
+                    "ran"
+                }
+            ),
+            "caught"
+        );
+        assert_eq!(
+            guard(
+                || "caught",
+                || {
+                    panic_point();
+                    "ran"
+                }
+            ),
+            "ran"
+        );
     }
 }

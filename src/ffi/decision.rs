@@ -220,7 +220,8 @@ unsafe fn decide(
     // SAFETY: NULL or readable for the given lengths, unchanged during the call.
     let cookie_header = unsafe { borrow_bytes(cookie, cookie_len) }.map_err(|_| too_long("cookie"))?;
     // SAFETY: as above.
-    let forwarded_for = unsafe { borrow_bytes(forwarded_for, forwarded_for_len) }.map_err(|_| too_long("forwarded_for"))?;
+    let forwarded_for =
+        unsafe { borrow_bytes(forwarded_for, forwarded_for_len) }.map_err(|_| too_long("forwarded_for"))?;
     panic_point();
     let decision = policy.scope().evaluate(&Request { peer, cookie_header, forwarded_for });
     Ok(photoguard_decision::from_engine(&decision, policy))
@@ -276,7 +277,12 @@ mod tests {
         }
     }
 
-    fn evaluate(policy: *const photoguard_policy, peer: Option<&CStr>, cookie: Option<&[u8]>, xff: Option<&[u8]>) -> Evaluated {
+    fn evaluate(
+        policy: *const photoguard_policy,
+        peer: Option<&CStr>,
+        cookie: Option<&[u8]>,
+        xff: Option<&[u8]>,
+    ) -> Evaluated {
         // Garbage in the struct shows that every field is written.
         let mut out = MaybeUninit::<photoguard_decision>::uninit();
         // SAFETY: a u8 pattern is a valid way to scribble over MaybeUninit.
@@ -379,7 +385,17 @@ mod tests {
         assert!(e.is_fail_closed_deny());
         assert_eq!(e.reason(), "peer_ip is NULL");
         // SAFETY: out NULL on purpose: nothing is written.
-        let result = unsafe { photoguard_policy_evaluate(policy.0, c"10.20.16.5".as_ptr(), ptr::null(), 0, ptr::null(), 0, ptr::null_mut()) };
+        let result = unsafe {
+            photoguard_policy_evaluate(
+                policy.0,
+                c"10.20.16.5".as_ptr(),
+                ptr::null(),
+                0,
+                ptr::null(),
+                0,
+                ptr::null_mut(),
+            )
+        };
         assert_eq!(result, photoguard_result::NullArgument);
     }
 
@@ -401,7 +417,15 @@ mod tests {
         let mut out = MaybeUninit::<photoguard_decision>::uninit();
         // SAFETY: the length is refused before any read.
         let result = unsafe {
-            photoguard_policy_evaluate(policy.0, c"10.20.16.5".as_ptr(), b"x".as_ptr(), usize::MAX, ptr::null(), 0, out.as_mut_ptr())
+            photoguard_policy_evaluate(
+                policy.0,
+                c"10.20.16.5".as_ptr(),
+                b"x".as_ptr(),
+                usize::MAX,
+                ptr::null(),
+                0,
+                out.as_mut_ptr(),
+            )
         };
         assert_eq!(result, photoguard_result::InvalidArgument);
         // SAFETY: written on every path with a non-NULL out.
@@ -459,7 +483,10 @@ mod tests {
                 s.spawn(move || {
                     for i in 0..200u8 {
                         let peer = std::ffi::CString::new(format!("10.20.{}.{i}", 16 + n)).unwrap();
-                        assert_eq!(evaluate(shared.0, Some(&peer), None, None).decision.verdict, photoguard_verdict::Allow);
+                        assert_eq!(
+                            evaluate(shared.0, Some(&peer), None, None).decision.verdict,
+                            photoguard_verdict::Allow
+                        );
                     }
                 });
             }

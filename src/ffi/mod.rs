@@ -28,8 +28,8 @@ pub mod text;
 use std::ffi::{CStr, c_char};
 
 pub use decision::{
-    PHOTOGUARD_CLIENT_MAX, PHOTOGUARD_REASON_MAX, photoguard_decision, photoguard_deny_action, photoguard_policy_evaluate,
-    photoguard_verdict,
+    PHOTOGUARD_CLIENT_MAX, PHOTOGUARD_REASON_MAX, photoguard_decision, photoguard_deny_action,
+    photoguard_policy_evaluate, photoguard_verdict,
 };
 pub use policy::{
     photoguard_policy, photoguard_policy_apply, photoguard_policy_client_ip_header, photoguard_policy_free,

@@ -39,7 +39,8 @@ const _: () = {
 
 impl photoguard_policy {
     fn from_scope(scope: ScopeConfig) -> photoguard_policy {
-        let mut policy = photoguard_policy { scope, redirect_url: None, client_ip_header: CString::default(), poisoned: false };
+        let mut policy =
+            photoguard_policy { scope, redirect_url: None, client_ip_header: CString::default(), poisoned: false };
         policy.refresh_texts();
         policy
     }
@@ -183,7 +184,10 @@ unsafe fn apply(
     };
     panic_point();
     let context = DirectiveContext { origin: Origin::new(file, line), server_root: None };
-    policy.scope.apply(directive, args, &context).map_err(|e| Failure::new(photoguard_result::Config, e.to_string()))?;
+    policy
+        .scope
+        .apply(directive, args, &context)
+        .map_err(|e| Failure::new(photoguard_result::Config, e.to_string()))?;
     policy.refresh_texts();
     Ok(())
 }
@@ -241,7 +245,11 @@ pub(crate) mod tests {
     use crate::ffi::boundary::injected;
 
     /// The result of one `photoguard_policy_apply` and its error text.
-    pub(crate) fn apply_c(policy: *mut photoguard_policy, directive: &CStr, args: &CStr) -> (photoguard_result, String) {
+    pub(crate) fn apply_c(
+        policy: *mut photoguard_policy,
+        directive: &CStr,
+        args: &CStr,
+    ) -> (photoguard_result, String) {
         let mut buf = [0x55 as c_char; 512];
         let mut written = usize::MAX;
         // SAFETY: live policy (or NULL on purpose), static C strings, a
@@ -304,7 +312,10 @@ pub(crate) mod tests {
         let policy = Owned::new();
         let (result, text) = apply_c(policy.0, c"PhotoGuardAllowNetwork", c"10.20.16.7/20");
         assert_eq!(result, photoguard_result::Config);
-        assert_eq!(text, "PhotoGuardAllowNetwork: '10.20.16.7/20': host bits are set for a /20; did you mean 10.20.16.0/20?");
+        assert_eq!(
+            text,
+            "PhotoGuardAllowNetwork: '10.20.16.7/20': host bits are set for a /20; did you mean 10.20.16.0/20?"
+        );
         assert!(policy.get().scope().networks().is_none());
     }
 
@@ -343,7 +354,16 @@ pub(crate) mod tests {
         let mut buf = [1 as c_char; 64];
         // SAFETY: live policy, NULL directive on purpose, a real buffer.
         let result = unsafe {
-            photoguard_policy_apply(policy.0, ptr::null(), c"On".as_ptr(), ptr::null(), 0, buf.as_mut_ptr(), buf.len(), ptr::null_mut())
+            photoguard_policy_apply(
+                policy.0,
+                ptr::null(),
+                c"On".as_ptr(),
+                ptr::null(),
+                0,
+                buf.as_mut_ptr(),
+                buf.len(),
+                ptr::null_mut(),
+            )
         };
         assert_eq!(result, photoguard_result::NullArgument);
         // SAFETY: NUL-terminated by apply.
