@@ -11,3 +11,5 @@ pub mod ipv4_set;
 pub mod regex_ipv4;
 pub mod config_lines;
 pub mod import_rewrite;
+pub mod fnmatch;
+pub mod httpd_conf;
