@@ -60,16 +60,18 @@ fn c_text(message: &str) -> Vec<u8> {
     bytes
 }
 
-/// Request-supplied bytes (the URI) made safe for a log line: printable
-/// ASCII stays, everything else becomes `\xNN`, so nobody can forge log
-/// lines or terminal escapes through a URL.
+/// Request-supplied bytes (the decoded URI) made safe for a log line:
+/// printable ASCII stays, everything else (control bytes, non-ASCII, space,
+/// `%`, `\\`, `"`) is percent-encoded again, so nobody can forge log lines or
+/// terminal escapes through a URL. Percent-encoding reads the same whether or
+/// not Apache escapes the message again (2.4 doubles backslashes).
 pub fn escaped(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for &b in bytes {
-        if (0x20..0x7f).contains(&b) && b != b'\\' {
+        if b.is_ascii_graphic() && !matches!(b, b'%' | b'\\' | b'"') {
             out.push(b as char);
         } else {
-            let _ = write!(out, "\\x{b:02x}");
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
