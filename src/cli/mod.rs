@@ -13,3 +13,4 @@ pub mod config_lines;
 pub mod import_rewrite;
 pub mod fnmatch;
 pub mod httpd_conf;
+pub mod sections;
