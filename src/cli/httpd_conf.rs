@@ -102,7 +102,10 @@ impl Section {
 impl fmt::Display for Section {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            SectionKind::Server => write!(f, "server config ({})", self.origin),
+            SectionKind::Server => {
+                let file = Path::new(self.origin.file()).file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                write!(f, "server config ({file})")
+            }
             _ => write!(f, "{} ({})", self.tag, self.origin),
         }
     }

@@ -14,3 +14,21 @@ pub mod import_rewrite;
 pub mod fnmatch;
 pub mod httpd_conf;
 pub mod sections;
+pub mod check;
+
+/// What a subcommand prints and its exit status; the binary writes it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+impl CommandOutput {
+    /// Exit status 2 with one line per problem on stderr.
+    pub fn failure(lines: Vec<String>) -> CommandOutput {
+        let stderr = lines.iter().map(|l| format!("{l}\n")).collect();
+        CommandOutput { stdout: String::new(), stderr, code: 2 }
+    }
+}
+pub mod lint;
