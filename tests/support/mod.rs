@@ -25,6 +25,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -321,6 +322,9 @@ impl Server {
 
     fn command(&self) -> Command {
         let mut command = Command::new(&flavor().httpd);
+        // Its own process group: httpd signals its whole group (prefork on
+        // restart and shutdown), which must not include the test runner.
+        command.process_group(0);
         command.arg("-f").arg(self.path("httpd.conf")).arg("-d").arg(self.dir());
         command
     }
@@ -353,7 +357,10 @@ impl Server {
                 self.child = None;
                 panic!("httpd exited at startup ({status}):\n{}\n{}", self.stderr_log(), self.error_log());
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() || self.options.dual_stack && TcpStream::connect(("::1", self.port)).is_ok() {
+            // Ready once the parent says so (before that a signal such as a
+            // graceful restart's USR1 would kill it) and the port answers.
+            let listening = || TcpStream::connect(("127.0.0.1", self.port)).is_ok() || TcpStream::connect(("::1", self.port)).is_ok();
+            if self.generations() >= 1 && listening() {
                 return;
             }
             assert!(Instant::now() < deadline, "httpd did not open port {} in time:\n{}", self.port, self.error_log());
