@@ -7,7 +7,7 @@
 //! if any rule matches", one allow rule per condition. Whatever does not fit
 //! that shape is printed as a `# NOT TRANSLATED` comment with the reason,
 //! never dropped. Every directive printed has been applied to a scratch
-//! policy with the engine, so the block pastes without config errors.
+//! scope with the engine, so the block pastes without config errors.
 
 use std::path::Path;
 
@@ -212,19 +212,17 @@ fn rewrite_words(args: &str) -> Vec<String> {
     words
 }
 
-/// The text being built, its counters, and a scratch policy that every
-/// printed directive is applied to.
+/// The text being built and its counters.
 struct Output {
     source: String,
     lines: Vec<String>,
     warnings: usize,
     untranslated: usize,
-    scratch: ScopeConfig,
 }
 
 impl Output {
     fn new(source: &str) -> Output {
-        Output { source: source.to_string(), lines: Vec::new(), warnings: 0, untranslated: 0, scratch: ScopeConfig::new() }
+        Output { source: source.to_string(), lines: Vec::new(), warnings: 0, untranslated: 0 }
     }
 
     fn push(&mut self, line: String) {
@@ -256,10 +254,12 @@ impl Output {
         self.push(format!("# {}:{line}: {raw}", self.source));
     }
 
-    /// Prints a directive once the engine has accepted it.
+    /// Prints a directive once the engine has accepted it (applied to a
+    /// fresh scope each time: a scope that kept growing would rebuild its
+    /// network index on every line).
     fn directive(&mut self, line: u32, raw: &str, name: &str, args: &str) -> bool {
         let ctx = DirectiveContext { origin: Origin::new(self.source.as_str(), line), server_root: None };
-        match self.scratch.apply(name, args, &ctx) {
+        match ScopeConfig::new().apply(name, args, &ctx) {
             Ok(()) => {
                 self.push(format!("{name} {args}"));
                 true
