@@ -457,6 +457,7 @@ fn translate_cookie_condition(cond: &Cond, pattern: &str, nc: bool, out: &mut Ou
 }
 
 /// Where a cookie pattern required the name to begin.
+#[derive(Debug, Clone, Copy)]
 enum NameStart {
     /// Anywhere in the header (a substring test).
     Anywhere,
@@ -466,21 +467,21 @@ enum NameStart {
     CookieStart,
 }
 
-const NAME_STARTS: &[(&str, fn() -> NameStart)] = &[
-    (r"(^|;\s*)", || NameStart::CookieStart),
-    (r"(?:^|;\s*)", || NameStart::CookieStart),
-    (r"(^|; *)", || NameStart::CookieStart),
-    (r"(?:^|; *)", || NameStart::CookieStart),
-    (r"(^|;\s?)", || NameStart::CookieStart),
-    (r"(?:^|;\s?)", || NameStart::CookieStart),
-    (r"(^|; ?)", || NameStart::CookieStart),
-    (r"(?:^|; ?)", || NameStart::CookieStart),
-    (r"(^|;)\s*", || NameStart::CookieStart),
-    (r"(^|;) *", || NameStart::CookieStart),
-    (r"(^|[;,]\s*)", || NameStart::CookieStart),
-    (r"(?:^|[;,]\s*)", || NameStart::CookieStart),
-    (r"\b", || NameStart::CookieStart),
-    ("^", || NameStart::HeaderStart),
+const NAME_STARTS: &[(&str, NameStart)] = &[
+    (r"(^|;\s*)", NameStart::CookieStart),
+    (r"(?:^|;\s*)", NameStart::CookieStart),
+    (r"(^|; *)", NameStart::CookieStart),
+    (r"(?:^|; *)", NameStart::CookieStart),
+    (r"(^|;\s?)", NameStart::CookieStart),
+    (r"(?:^|;\s?)", NameStart::CookieStart),
+    (r"(^|; ?)", NameStart::CookieStart),
+    (r"(?:^|; ?)", NameStart::CookieStart),
+    (r"(^|;)\s*", NameStart::CookieStart),
+    (r"(^|;) *", NameStart::CookieStart),
+    (r"(^|[;,]\s*)", NameStart::CookieStart),
+    (r"(?:^|[;,]\s*)", NameStart::CookieStart),
+    (r"\b", NameStart::CookieStart),
+    ("^", NameStart::HeaderStart),
 ];
 
 /// Value patterns that accept any value, the empty one included.
@@ -496,7 +497,7 @@ const VALUE_ENDS: &[&str] = &["(;|$)", "($|;)", "(?:;|$)", "(?:$|;)", "(;.*)?$",
 pub fn translate_cookie_pattern(pattern: &str, nc: bool) -> Result<CookieTranslation, String> {
     let (start, rest) = NAME_STARTS
         .iter()
-        .find_map(|(prefix, kind)| pattern.strip_prefix(prefix).map(|rest| (kind(), rest)))
+        .find_map(|&(prefix, kind)| pattern.strip_prefix(prefix).map(|rest| (kind, rest)))
         .unwrap_or((NameStart::Anywhere, pattern));
     let (name, after_name) = read_literal(rest);
     if name.is_empty() {
