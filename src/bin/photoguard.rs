@@ -24,8 +24,8 @@ struct Cli {
 #[derive(Args)]
 struct ConfigArgs {
     /// httpd.conf or a fragment of it. Include/IncludeOptional paths are
-    /// relative to the ServerRoot: --server-root, else the config's last
-    /// ServerRoot directive, else this file's directory.
+    /// relative to the ServerRoot: --server-root, else the ServerRoot
+    /// directive read before the Include, else this file's directory.
     #[arg(long, short = 'c', value_name = "FILE")]
     config: PathBuf,
     /// The ServerRoot to resolve relative Include and
