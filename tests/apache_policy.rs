@@ -274,3 +274,53 @@ fn gate_off_by_default_and_below_photoguard_off() {
     let entries = server.access_log(4);
     assert_eq!(entries[0].decision, "-", "no decision is recorded where the gate is off: {entries:?}");
 }
+
+#[test]
+fn subrequests_are_checked_against_their_own_scope() {
+    // An open page that includes a gated photo through a subrequest (SSI):
+    // the subrequest maps to the photo's scope and is decided there.
+    let server = Server::start(&format!(
+        "{}
+<Directory \"{{docs}}/pages\">
+    Options +Includes
+    SetOutputFilter INCLUDES
+</Directory>
+<Directory \"{{docs}}/photos\">
+    PhotoGuard On
+    PhotoGuardAllowNetwork 127.0.16.0/20
+</Directory>",
+        flavor().load("include_module", "mod_include.so")
+    ));
+    server.write_file("docs/pages/team.html", "before <!--#include virtual=\"/photos/jane.jpg\" --> after\n");
+    server.write_file("docs/photos/jane.jpg", "JPEG jane\n");
+
+    let outsider = server.get("/pages/team.html").from("127.0.0.1").send();
+    assert_eq!(outsider.status, 200, "the page itself is open");
+    assert!(outsider.body.contains("before") && outsider.body.contains("after"), "{}", outsider.body);
+    assert!(!outsider.body.contains("JPEG jane"), "the included photo is denied: {}", outsider.body);
+    assert!(server.error_log().contains("photoguard: denied client 127.0.0.1 for /photos/jane.jpg"), "{}", server.error_log());
+
+    let insider = server.get("/pages/team.html").from("127.0.16.5").send();
+    assert!(insider.body.contains("before JPEG jane"), "{}", insider.body);
+}
+
+#[test]
+fn error_documents_outside_the_gate_are_served_to_denied_clients() {
+    // ErrorDocument with a local page: an internal redirect to a scope where
+    // the gate is off.
+    let server = Server::start(
+        "<Directory \"{docs}\">
+    PhotoGuard On
+    PhotoGuardAllowNetwork 127.0.16.0/20
+    ErrorDocument 403 /errors/denied.html
+</Directory>
+<Directory \"{docs}/errors\">
+    PhotoGuard Off
+</Directory>",
+    );
+    server.write_file("docs/errors/denied.html", "<p>Photos are for colleagues only.</p>\n");
+    let denied = server.get(JANE).from("127.0.0.1").send();
+    assert_eq!(denied.status, 403);
+    assert!(denied.body.contains("Photos are for colleagues only."), "{}", denied.body);
+    assert!(!denied.body.contains("JPEG"));
+}

@@ -139,7 +139,8 @@ impl Flavor {
         }
     }
 
-    fn load(&self, name: &str, file: &str) -> String {
+    /// A `LoadModule` line for one of httpd's own modules.
+    pub fn load(&self, name: &str, file: &str) -> String {
         format!("LoadModule {name} \"{}\"\n", self.modules.join(file).display())
     }
 }
