@@ -88,6 +88,26 @@ fn nested_locations_inherit_replace_and_switch_off() {
 }
 
 #[test]
+fn server_config_policy_is_inherited_by_virtual_hosts() {
+    // The main server answers on 127.0.0.1; an IP-based <VirtualHost> on
+    // [::1] inherits the server-wide policy and adds a cookie rule.
+    let server = Server::start(
+        "PhotoGuard On
+PhotoGuardAllowNetwork 127.0.16.0/20
+PhotoGuardDenyAction 404
+<VirtualHost [::1]:{port}>
+    DocumentRoot \"{docs}\"
+    PhotoGuardAllowCookie LtpaToken2
+</VirtualHost>",
+    );
+    assert_eq!(server.get(JANE).from("127.0.16.1").send().status, 200, "server-wide network");
+    assert_eq!(server.get(JANE).from("127.0.0.1").send().status, 404, "server-wide deny action");
+    assert_eq!(server.get(JANE).from("127.0.0.1").cookie("LtpaToken2=x").send().status, 404, "the vhost's cookie rule stays in the vhost");
+    assert_eq!(server.get(JANE).from("::1").send().status, 404, "the vhost inherits the gate and the deny action");
+    assert_eq!(server.get(JANE).from("::1").cookie("LtpaToken2=x").send().status, 200, "the vhost's own cookie rule");
+}
+
+#[test]
 fn htaccess_under_allowoverride_authconfig() {
     let server = Server::prepare(Options::default());
     server.write_file("docs/team/.htaccess", "PhotoGuardAllowNetwork 127.0.99.0/24\nPhotoGuardDenyAction 404\n");
