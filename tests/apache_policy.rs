@@ -309,7 +309,8 @@ fn error_documents_outside_the_gate_are_served_to_denied_clients() {
     // ErrorDocument with a local page: an internal redirect to a scope where
     // the gate is off.
     let server = Server::start(
-        "<Directory \"{docs}\">
+        "CustomLog \"{dir}/logs/original.log\" \"%<{PHOTOGUARD_DECISION}e|%{REDIRECT_PHOTOGUARD_DECISION}e|%{PHOTOGUARD_DECISION}e\"
+<Directory \"{docs}\">
     PhotoGuard On
     PhotoGuardAllowNetwork 127.0.16.0/20
     ErrorDocument 403 /errors/denied.html
@@ -323,4 +324,9 @@ fn error_documents_outside_the_gate_are_served_to_denied_clients() {
     assert_eq!(denied.status, 403);
     assert!(denied.body.contains("Photos are for colleagues only."), "{}", denied.body);
     assert!(!denied.body.contains("JPEG"));
+    // The final request (the error page) has no decision of its own; the
+    // original's is `%<{PHOTOGUARD_DECISION}e` or REDIRECT_PHOTOGUARD_DECISION.
+    server.access_log(1);
+    let original = std::fs::read_to_string(server.path("logs/original.log")).unwrap();
+    assert_eq!(original.trim(), "deny|deny|-");
 }

@@ -2,11 +2,15 @@
 //! into Apache's answer. It only ever denies: an allowed request is
 //! DECLINED (never OK), so another module can still refuse it.
 //!
-//! Subrequests and internal redirects are checked against their own scope
-//! whenever Apache runs access checks for them; Apache itself skips the
-//! access phase when their configuration equals their parent's (2.4: because
-//! the hook is registered per configuration; 2.2: always), so a request's
-//! decision is made once per distinct scope.
+//! Subrequests (SSI includes, mod_dir, mod_negotiation) and internal
+//! redirects (ErrorDocument, mod_rewrite) are decided against the scope they
+//! map to, so an open page cannot pull a gated photo in. Apache skips the
+//! access phase for one whose per-directory configuration is the same as its
+//! parent's (2.2 always, 2.4 because the hook is registered with
+//! AP_AUTH_INTERNAL_PER_CONF), so nothing is decided twice for one scope; an
+//! ErrorDocument page in the same scope as the denied photo is therefore
+//! still shown. After an internal redirect Apache renames the variables to
+//! REDIRECT_PHOTOGUARD_DECISION / REDIRECT_PHOTOGUARD_REASON.
 
 use std::ffi::{CStr, c_char};
 use std::fmt::Write;

@@ -155,7 +155,7 @@ fn built_module() -> PathBuf {
 
 /// The module exists, was built with Apache support, and for this version.
 fn check_module(so: &Path, version: Version) {
-    let bytes = fs::read(so).unwrap_or_else(|e| panic!("the photoguard module {} cannot be read ({e}); build it with `cargo build`", so.display()));
+    let bytes = fs::read(so).unwrap_or_else(|e| panic!("the photoguard module {} cannot be read ({e}); build it with `cargo build` ({INSTALL_HINT})", so.display()));
     let has = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(
         has("photoguard_module"),
