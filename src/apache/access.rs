@@ -24,7 +24,7 @@ use super::apr::{pool_str, table_get, table_get_str, table_setn};
 use super::bindings::*;
 use super::{compat, config, log};
 
-const DECLINE: i32 = DECLINED as i32;
+const DECLINE: i32 = DECLINED;
 
 /// The hook Apache calls (2.4: check_access, 2.2: access_checker).
 pub unsafe extern "C" fn check_access(r: *mut request_rec) -> i32 {

@@ -137,7 +137,7 @@ unsafe fn directive_origin(cmd: *const cmd_parms) -> Origin {
         let config_file = (*cmd).config_file;
         if !config_file.is_null() {
             if let Some(file) = c_str((*config_file).name) {
-                return Origin::new(file, (*config_file).line_number as u32);
+                return Origin::new(file, (*config_file).line_number);
             }
         }
     }
