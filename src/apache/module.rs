@@ -13,6 +13,9 @@ use super::{access, compat, config};
 /// `module_index`, `next` and `dynamic_load_handle` when it loads us.
 /// Fields not named here (2.4's `flags`) are zero (see compat.rs).
 #[allow(non_upper_case_globals)]
+// On 2.2 every field is named and the zeroed tail is empty; on 2.4 it is
+// `flags`. One initializer for both.
+#[allow(clippy::needless_update)]
 #[unsafe(no_mangle)]
 pub static mut photoguard_module: module = module {
     version: MODULE_MAGIC_NUMBER_MAJOR as _,
