@@ -1,14 +1,15 @@
 //! Cookie rules and the Cookie-header scanner.
 //!
 //! Names are matched whole and case-sensitively (RFC 6265), values exactly.
-//! The scanner is zero-copy and tolerant: `;` or `,` (Apache joins repeated
+//! Header reading is zero-copy and tolerant: `;` or `,` (Apache joins repeated
 //! Cookie lines with `, `) with or without spaces, empty pairs, pairs with no
 //! `=`, quoted values, stray white space and bytes that are not UTF-8. Its
 //! reading of a pair agrees with the `cookie` crate's (tests/properties.rs).
 
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::fmt;
-use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, MatchKind, packed};
 
 use super::origin::Origin;
 
@@ -18,7 +19,7 @@ pub struct CookieRule {
     name: Box<[u8]>,
     value: Option<Box<[u8]>>,
     origin: Origin,
-    reason: Arc<CStr>,
+    reason: Box<CStr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +75,7 @@ impl CookieRule {
             Some(v) => format!("{name}={}", String::from_utf8_lossy(v)),
             None => name.to_string(),
         };
-        let reason = CString::new(format!("cookie {written} ({origin})")).expect("validated bytes").into();
+        let reason = origin.reason("cookie", &written);
         Ok(CookieRule { name: name.as_bytes().into(), value, origin, reason })
     }
 
@@ -105,18 +106,31 @@ impl CookieRule {
 }
 
 /// The cookie rules of one scope.
+///
+/// Matching makes one pass over the header with a multi-pattern search for
+/// the rule names (Aho-Corasick, SIMD "Teddy" where the CPU has it): the
+/// dozens of analytics and session cookies of a real header cost nothing
+/// each, and only where a rule's name occurs is the pair read. An occurrence
+/// counts only where a pair begins (start of header or after `;`/`,`, then
+/// optional white space) and is followed by optional white space and `=`:
+/// exactly where a pair-by-pair reader would read that name.
 #[derive(Debug, Clone, Default)]
 pub struct CookieRules {
     rules: Vec<CookieRule>,
+    /// Finds any rule's name; `None` while there are no rules.
+    names: Option<NameSearch>,
 }
 
 impl CookieRules {
     pub fn new(rules: Vec<CookieRule>) -> CookieRules {
-        CookieRules { rules }
+        let mut set = CookieRules::default();
+        set.extend(rules);
+        set
     }
 
     pub fn extend(&mut self, more: impl IntoIterator<Item = CookieRule>) {
         self.rules.extend(more);
+        self.names = Some(NameSearch::new(self.rules.iter().map(|r| &*r.name)));
     }
 
     pub fn rules(&self) -> &[CookieRule] {
@@ -127,32 +141,76 @@ impl CookieRules {
         self.rules.is_empty()
     }
 
-    /// The first rule (in the order written) that a cookie in `header`
+    /// The first rule (in the order written) that some cookie in `header`
     /// satisfies.
     pub fn find(&self, header: &[u8]) -> Option<&CookieRule> {
-        if self.rules.is_empty() {
-            return None;
+        match self.names.as_ref()? {
+            NameSearch::Teddy(s) => self.first_satisfied(header, s.find_iter(header).map(|m| m.start())),
+            NameSearch::Automaton(a) => self.first_satisfied(header, a.find_iter(header).map(|m| m.start())),
         }
-        for (name, value) in CookiePairs::new(header) {
-            if let Some(rule) = self.rules.iter().find(|r| r.accepts(name, value)) {
-                return Some(rule);
+    }
+
+    /// Reads the pairs at the candidate offsets where some rule name occurs.
+    fn first_satisfied(&self, header: &[u8], candidates: impl Iterator<Item = usize>) -> Option<&CookieRule> {
+        let mut best: Option<usize> = None;
+        for at in candidates {
+            let starts_pair = header[..at].iter().rev().find(|&&b| !is_blank(b)).is_none_or(|&b| b == b';' || b == b',');
+            if !starts_pair {
+                continue;
+            }
+            // The hit names one pattern; a longer or shorter rule name may
+            // begin at the same place (LtpaToken, LtpaToken2): try them all.
+            let limit = best.unwrap_or(self.rules.len());
+            if let Some(found) = self.rules[..limit].iter().position(|rule| satisfies(rule, &header[at..])) {
+                if found == 0 {
+                    return self.rules.first();
+                }
+                best = Some(found);
             }
         }
-        None
+        best.map(|index| &self.rules[index])
     }
 }
 
-/// Iterates the `(name, value)` pairs of a Cookie header without copying:
-/// names and values trimmed of spaces and tabs, values of their surrounding
-/// double quotes. Pairs with no `=` have an empty value.
-pub struct CookiePairs<'a> {
-    rest: &'a [u8],
+/// Where rule names occur in a header. Teddy (a SIMD multi-substring search
+/// on 2-3 byte fingerprints, so base64 noise rarely triggers it) where the CPU
+/// has it; the general automaton otherwise.
+#[derive(Debug, Clone)]
+enum NameSearch {
+    Teddy(packed::Searcher),
+    Automaton(AhoCorasick),
 }
 
-impl<'a> CookiePairs<'a> {
-    pub fn new(header: &'a [u8]) -> CookiePairs<'a> {
-        CookiePairs { rest: header }
+impl NameSearch {
+    fn new<'a>(names: impl Iterator<Item = &'a [u8]> + Clone) -> NameSearch {
+        let teddy = packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder().extend(names.clone()).build();
+        match teddy {
+            Some(searcher) => NameSearch::Teddy(searcher),
+            None => NameSearch::Automaton(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(names)
+                    .expect("a few short cookie names always build"),
+            ),
+        }
     }
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Whether the pair at the start of `rest` (name first, up to the next
+/// separator) satisfies `rule`.
+fn satisfies(rule: &CookieRule, rest: &[u8]) -> bool {
+    let Some(after) = rest.strip_prefix(&*rule.name) else { return false };
+    let Some(eq) = after.iter().position(|&b| !is_blank(b)) else { return false };
+    if after[eq] != b'=' {
+        return false;
+    }
+    let value = &after[eq + 1..];
+    let value = &value[..memchr::memchr2(b';', b',', value).unwrap_or(value.len())];
+    rule.accepts(&rule.name, unquote(trim(value)))
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
@@ -166,28 +224,6 @@ fn unquote(value: &[u8]) -> &[u8] {
     match value {
         [b'"', inner @ .., b'"'] => inner,
         other => other,
-    }
-}
-
-impl<'a> Iterator for CookiePairs<'a> {
-    type Item = (&'a [u8], &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.rest.is_empty() {
-            let end = memchr::memchr2(b';', b',', self.rest).unwrap_or(self.rest.len());
-            let pair = &self.rest[..end];
-            self.rest = self.rest.get(end + 1..).unwrap_or(&[]);
-            let (name, value) = match memchr::memchr(b'=', pair) {
-                Some(eq) => (&pair[..eq], &pair[eq + 1..]),
-                None => (pair, &[][..]),
-            };
-            let name = trim(name);
-            if name.is_empty() && value.is_empty() {
-                continue; // an empty pair: `a=1;; b=2`
-            }
-            return Some((name, unquote(trim(value))));
-        }
-        None
     }
 }
 
@@ -236,13 +272,17 @@ mod tests {
         assert!(allowed_by(b"\xff\xfe=\x80; LtpaToken=\xc3").is_some());
         assert!(allowed_by(b"a=1, LtpaToken=x").is_some(), "Apache joins repeated Cookie lines with ', '");
         assert!(allowed_by(b"\tLtpaToken\t=\tx").is_some());
+        assert!(allowed_by(b"a=LtpaToken=x").is_none(), "a name inside a value is no cookie");
+        assert!(allowed_by(b"a=b LtpaToken=x").is_none(), "a name after a space inside a pair is no cookie");
+        assert!(allowed_by(b"LtpaToken2 x=1; LtpaToken =y").is_some());
         assert_eq!(allowed_by(b""), None);
         assert_eq!(allowed_by(b";=;==;"), None);
     }
 
     #[test]
     fn the_first_written_rule_is_the_reason() {
-        assert_eq!(allowed_by(b"LtpaToken=1; LtpaToken2=2").as_deref(), Some("cookie LtpaToken (photos.conf:17)"));
+        assert_eq!(allowed_by(b"LtpaToken=1; LtpaToken2=2").as_deref(), Some("cookie LtpaToken2 (photos.conf:17)"));
+        assert_eq!(allowed_by(b"LtpaToken=1; LtpaToken2=").as_deref(), Some("cookie LtpaToken (photos.conf:17)"));
     }
 
     #[test]

@@ -8,10 +8,10 @@
 //! disjoint, so one sweep over the rules sorted by start builds the partition,
 //! and a lookup is one binary search over the segment starts.
 
-use std::ffi::CString;
+use std::ffi::CStr;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
+use std::sync::OnceLock;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -24,13 +24,12 @@ pub struct NetRule {
     origin: Origin,
     /// `network 10.20.16.0/20 (photos.conf:14)`, made once at config time so
     /// that a decision never formats text.
-    reason: Arc<std::ffi::CStr>,
+    reason: Box<CStr>,
 }
 
 impl NetRule {
     pub fn new(net: IpNet, written: &str, origin: Origin) -> NetRule {
-        let text = format!("network {written} ({origin})");
-        let reason = CString::new(text).expect("parsed networks contain no NUL").into();
+        let reason = origin.reason("network", written);
         NetRule { net, origin, reason }
     }
 
@@ -43,7 +42,7 @@ impl NetRule {
     }
 
     /// The reason text of a decision made by this rule.
-    pub fn reason(&self) -> &std::ffi::CStr {
+    pub fn reason(&self) -> &CStr {
         &self.reason
     }
 }
@@ -167,53 +166,139 @@ const NO_RULE: u32 = u32::MAX;
 
 /// A partition of one address family's space: segment `i` runs from
 /// `starts[i]` up to `starts[i + 1] - 1` and is covered by rule `labels[i]`.
+///
+/// Large partitions get a bucket index on the key's top 16 bits, so that a
+/// lookup reads one index entry and binary-searches a few neighbouring
+/// segments instead of the whole array (which, at 100,000 ranges, would miss
+/// the cache at nearly every step).
 #[derive(Debug, Clone)]
 struct Partition<K> {
     starts: Vec<K>,
     labels: Vec<u32>,
+    /// `buckets[b]`: the segment holding the first key of bucket `b`, for
+    /// `b` in `0..=65536` (the last entry closes the last bucket). Empty for
+    /// small partitions, which a plain binary search serves from cache.
+    buckets: Vec<u32>,
 }
 
-impl<K: Copy + Ord> Partition<K> {
+/// Below this many segments the bucket index (256 KiB) is not worth it.
+const BUCKET_THRESHOLD: usize = 4096;
+
+trait Key: Copy + Ord {
+    const ZERO: Self;
+    /// The next key, `None` past the end of the space.
+    fn successor(self) -> Option<Self>;
+    /// The top 16 bits.
+    fn bucket(self) -> usize;
+    /// The first key of bucket `b`.
+    fn bucket_start(b: usize) -> Self;
+}
+
+impl Key for u32 {
+    const ZERO: u32 = 0;
+    fn successor(self) -> Option<u32> {
+        self.checked_add(1)
+    }
+    fn bucket(self) -> usize {
+        (self >> 16) as usize
+    }
+    fn bucket_start(b: usize) -> u32 {
+        (b as u32) << 16
+    }
+}
+
+impl Key for u128 {
+    const ZERO: u128 = 0;
+    fn successor(self) -> Option<u128> {
+        self.checked_add(1)
+    }
+    fn bucket(self) -> usize {
+        (self >> 112) as usize
+    }
+    fn bucket_start(b: usize) -> u128 {
+        (b as u128) << 112
+    }
+}
+
+impl<K: Key> Partition<K> {
+    fn new(starts: Vec<K>, labels: Vec<u32>) -> Partition<K> {
+        let mut partition = Partition { starts, labels, buckets: Vec::new() };
+        if partition.starts.len() >= BUCKET_THRESHOLD {
+            let mut buckets = Vec::with_capacity(65537);
+            let mut segment = 0usize;
+            for b in 0..65536 {
+                let first = K::bucket_start(b);
+                while segment + 1 < partition.starts.len() && partition.starts[segment + 1] <= first {
+                    segment += 1;
+                }
+                buckets.push(segment as u32);
+            }
+            buckets.push(partition.starts.len() as u32 - 1);
+            partition.buckets = buckets;
+        }
+        partition
+    }
+
     fn lookup(&self, key: K) -> u32 {
-        // starts[0] is the lowest key, so the index is never below zero.
-        let after = self.starts.partition_point(|&s| s <= key);
-        self.labels[after - 1]
+        let (low, high) = match self.buckets.is_empty() {
+            true => (0, self.starts.len() - 1),
+            false => {
+                let b = key.bucket();
+                (self.buckets[b] as usize, self.buckets[b + 1] as usize)
+            }
+        };
+        // The segment holding `key` is in low..=high, and starts[low] <= key
+        // (starts[0] is 0; a bucket's first segment starts at or before it).
+        let after = self.starts[low + 1..=high].partition_point(|&s| s <= key);
+        self.labels[low + after]
     }
 }
 
 /// A set of networks with a rule per address, looked up in O(log n).
-#[derive(Debug, Clone)]
+///
+/// The lookup index is built once, when first needed (or by
+/// [`NetworkSet::prepare`]), not on every directive: a scope with thousands
+/// of `PhotoGuardAllowNetwork` lines would otherwise rebuild it thousands of
+/// times.
+#[derive(Debug, Clone, Default)]
 pub struct NetworkSet {
     rules: Vec<NetRule>,
+    index: OnceLock<Index>,
+}
+
+#[derive(Debug, Clone)]
+struct Index {
     v4: Partition<u32>,
     v6: Partition<u128>,
 }
 
-impl Default for NetworkSet {
-    fn default() -> Self {
-        NetworkSet::new(Vec::new())
-    }
-}
-
 /// One rule's interval in one family's key space.
-struct Span {
-    start: u128,
-    end: u128,
+struct Span<K> {
+    start: K,
+    end: K,
     rule: u32,
 }
 
 impl NetworkSet {
     pub fn new(rules: Vec<NetRule>) -> NetworkSet {
-        let (v4, v6) = build_partitions(&rules);
-        NetworkSet { rules, v4, v6 }
+        NetworkSet { rules, index: OnceLock::new() }
     }
 
-    /// Adds rules (a further directive in the same scope) and rebuilds.
+    /// Adds rules (a further directive in the same scope).
     pub fn extend(&mut self, more: impl IntoIterator<Item = NetRule>) {
         self.rules.extend(more);
-        let (v4, v6) = build_partitions(&self.rules);
-        self.v4 = v4;
-        self.v6 = v6;
+        self.index = OnceLock::new();
+    }
+
+    /// Builds the lookup index now, so that no decision pays for it (and, in
+    /// Apache, so that it is built once in the parent and shared by the
+    /// children). Thread-safe; later calls do nothing.
+    pub fn prepare(&self) {
+        self.index();
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| build_index(&self.rules))
     }
 
     pub fn rules(&self) -> &[NetRule] {
@@ -227,9 +312,13 @@ impl NetworkSet {
     /// The most specific rule covering `addr` (the first written, among equal
     /// ones), or `None`.
     pub fn lookup(&self, addr: IpAddr) -> Option<&NetRule> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        let index = self.index();
         let label = match canonical(addr) {
-            IpAddr::V4(v4) => self.v4.lookup(u32::from(v4)),
-            IpAddr::V6(v6) => self.v6.lookup(u128::from(v6)),
+            IpAddr::V4(v4) => index.v4.lookup(u32::from(v4)),
+            IpAddr::V6(v6) => index.v6.lookup(u128::from(v6)),
         };
         self.rules.get(label as usize)
     }
@@ -240,7 +329,8 @@ impl NetworkSet {
 
     /// How many segments the lookup structure holds (for memory reports).
     pub fn segment_count(&self) -> usize {
-        self.v4.starts.len() + self.v6.starts.len()
+        let index = self.index();
+        index.v4.starts.len() + index.v6.starts.len()
     }
 }
 
@@ -249,11 +339,11 @@ fn mapped_block() -> Ipv6Net {
     Ipv6Net::new(Ipv4Addr::UNSPECIFIED.to_ipv6_mapped(), 96).expect("96 is a valid prefix")
 }
 
-fn v4_span(net: Ipv4Net, rule: u32) -> Span {
-    Span { start: u32::from(net.network()).into(), end: u32::from(net.broadcast()).into(), rule }
+fn v4_span(net: Ipv4Net, rule: u32) -> Span<u32> {
+    Span { start: net.network().into(), end: net.broadcast().into(), rule }
 }
 
-fn build_partitions(rules: &[NetRule]) -> (Partition<u32>, Partition<u128>) {
+fn build_index(rules: &[NetRule]) -> Index {
     let mapped = mapped_block();
     let mut v4 = Vec::new();
     let mut v6 = Vec::new();
@@ -270,34 +360,33 @@ fn build_partitions(rules: &[NetRule]) -> (Partition<u32>, Partition<u128>) {
                     let v4_net = Ipv4Net::new(v4_addr, net.prefix_len() - 96).expect("prefix within 0-32");
                     v4.push(v4_span(v4_net, index));
                 } else if net.contains(&mapped) {
-                    v4.push(Span { start: 0, end: u32::MAX.into(), rule: index });
+                    v4.push(Span { start: 0, end: u32::MAX, rule: index });
                 }
             }
         }
     }
-    let v4 = sweep(v4, u32::MAX.into());
-    let v6 = sweep(v6, u128::MAX);
-    let v4 = Partition { starts: v4.starts.into_iter().map(|s| s as u32).collect(), labels: v4.labels };
-    (v4, v6)
+    Index { v4: sweep(v4), v6: sweep(v6) }
 }
 
-/// Builds the partition of `[0, max]` from laminar spans (nested or disjoint).
-/// Inside nested spans the innermost wins; among identical spans the first
-/// written wins.
-fn sweep(mut spans: Vec<Span>, max: u128) -> Partition<u128> {
-    spans.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
-    let mut out = Partition { starts: Vec::new(), labels: Vec::new() };
+/// Builds the partition of a family's whole key space from laminar spans
+/// (nested or disjoint). Inside nested spans the innermost wins; among
+/// identical spans the first written wins.
+fn sweep<K: Key>(mut spans: Vec<Span<K>>) -> Partition<K> {
+    // Outer spans before inner ones at the same start; every (start, end,
+    // rule) is distinct, so an unstable sort is exact.
+    spans.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+    let (mut starts, mut labels) = (Vec::new(), Vec::new());
     // Starts a segment at `start`, unless it continues the previous one. The
     // loop below always emits a segment at 0, so `starts[0] == 0`.
-    let mut emit = |start: u128, label: u32| {
-        if out.labels.last() != Some(&label) {
-            out.starts.push(start);
-            out.labels.push(label);
+    let mut emit = |start: K, label: u32| {
+        if labels.last() != Some(&label) {
+            starts.push(start);
+            labels.push(label);
         }
     };
     // Open spans, outermost first; `pos` is the first key not yet emitted.
-    let mut open: Vec<Span> = Vec::new();
-    let mut pos: u128 = 0;
+    let mut open: Vec<Span<K>> = Vec::new();
+    let mut pos = K::ZERO;
     for span in spans {
         while let Some(top) = open.last() {
             if top.end >= span.start {
@@ -307,7 +396,7 @@ fn sweep(mut spans: Vec<Span>, max: u128) -> Partition<u128> {
             // of this one is left to emit.
             if pos <= top.end {
                 emit(pos, top.rule);
-                pos = top.end + 1; // top.end < span.start <= max: no overflow
+                pos = top.end.successor().expect("top.end < span.start");
             }
             open.pop();
         }
@@ -325,15 +414,13 @@ fn sweep(mut spans: Vec<Span>, max: u128) -> Partition<u128> {
         let Some(p) = next else { break };
         if p <= top.end {
             emit(p, top.rule);
-            next = top.end.checked_add(1);
+            next = top.end.successor();
         }
     }
     if let Some(p) = next {
-        if p <= max {
-            emit(p, NO_RULE);
-        }
+        emit(p, NO_RULE);
     }
-    out
+    Partition::new(starts, labels)
 }
 
 /// Parses an address the way a client address arrives (text from Apache or a

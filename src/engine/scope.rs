@@ -146,6 +146,15 @@ impl ScopeConfig {
         Decision { verdict, reason: Reason::NoRuleMatched, client, deny_action }
     }
 
+    /// Builds the network lookup indexes now (see [`NetworkSet::prepare`]):
+    /// a host calls this once its configuration is read, so that decisions
+    /// neither build nor allocate.
+    pub fn prepare(&self) {
+        for set in [&self.networks, &self.trusted_proxies].into_iter().flatten() {
+            set.prepare();
+        }
+    }
+
     /// Whether the gate is on (`PhotoGuard On` here or in a parent).
     pub fn enabled(&self) -> bool {
         self.enabled.unwrap_or(false)
@@ -231,7 +240,7 @@ pub fn read_network_file(path: &Path) -> Result<Vec<NetRule>, String> {
     let shown = path.display();
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let origin = Origin::new(path.to_string_lossy().as_ref(), 0);
-    let mut rules = Vec::new();
+    let mut rules = Vec::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let number = index as u32 + 1;
         let line = std::str::from_utf8(line).map_err(|_| format!("{shown}:{number}: not UTF-8 text"))?;
