@@ -200,8 +200,8 @@ impl ScopeConfig {
         self.networks.as_deref().is_some_and(|n| !n.is_empty()) || self.cookies.as_deref().is_some_and(|c| !c.is_empty())
     }
 
-    /// Convenience for callers holding an address as text: an unparsable
-    /// address is denied (fails closed), never allowed.
+    /// Convenience for callers holding the peer address as text. `None` when
+    /// it does not parse: the caller must then deny (fail closed).
     pub fn evaluate_text<'p>(&'p self, peer: &str, cookie_header: Option<&[u8]>, forwarded_for: Option<&[u8]>) -> Option<Decision<'p>> {
         let peer: IpAddr = peer.trim().parse().ok()?;
         Some(self.evaluate(&Request { peer, cookie_header, forwarded_for }))
@@ -276,5 +276,194 @@ fn parse_deny_action(words: &[String]) -> Result<DenyAction, String> {
             Ok(DenyAction::Redirect(url.as_str().into()))
         }
         _ => Err(format!("'{}': expected 403, 404 or redirect URL", words.join(" "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(line: u32) -> DirectiveContext<'static> {
+        DirectiveContext { origin: Origin::new("/etc/apache2/sites-enabled/photos.conf", line), server_root: None }
+    }
+
+    fn scope(lines: &[(&str, &str)]) -> ScopeConfig {
+        let mut scope = ScopeConfig::new();
+        for (i, (name, args)) in lines.iter().enumerate() {
+            scope.apply(name, args, &ctx(10 + i as u32)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        scope
+    }
+
+    fn error(name: &str, args: &str) -> String {
+        ScopeConfig::new().apply(name, args, &ctx(1)).unwrap_err().to_string()
+    }
+
+    fn seed() -> ScopeConfig {
+        scope(&[
+            ("PhotoGuard", "On"),
+            ("PhotoGuardAllowNetwork", "10.20.16.0/20 10.30.64.0/21 172.16.128.0/22 192.0.2.10"),
+            ("PhotoGuardAllowCookie", "LtpaToken2 LtpaToken STPluginActivePage=stMeetingroom"),
+            ("PhotoGuardDenyAction", "redirect https://www.example.com/"),
+        ])
+    }
+
+    fn decide(scope: &ScopeConfig, peer: &str, cookie: Option<&str>, xff: Option<&str>) -> String {
+        scope.evaluate_text(peer, cookie.map(str::as_bytes), xff.map(str::as_bytes)).unwrap().to_string()
+    }
+
+    #[test]
+    fn seed_policy_decisions_carry_their_reasons() {
+        let s = seed();
+        assert_eq!(decide(&s, "10.20.31.255", None, None), "allow: network 10.20.16.0/20 (photos.conf:11)");
+        assert_eq!(decide(&s, "192.0.2.10", None, None), "allow: network 192.0.2.10 (photos.conf:11)");
+        assert_eq!(decide(&s, "198.51.100.1", Some("a=1; LtpaToken2=x"), None), "allow: cookie LtpaToken2 (photos.conf:12)");
+        assert_eq!(
+            decide(&s, "198.51.100.1", Some("STPluginActivePage=stMeetingroom"), None),
+            "allow: cookie STPluginActivePage=stMeetingroom (photos.conf:12)"
+        );
+        assert_eq!(decide(&s, "10.20.32.0", Some("XLtpaToken2=1"), None), "deny (redirect https://www.example.com/): no rule matched");
+        assert_eq!(decide(&s, "::ffff:10.30.71.9", None, None), "allow: network 10.30.64.0/21 (photos.conf:11)");
+    }
+
+    #[test]
+    fn network_is_checked_before_cookies() {
+        assert_eq!(decide(&seed(), "10.20.16.1", Some("LtpaToken2=x"), None), "allow: network 10.20.16.0/20 (photos.conf:11)");
+    }
+
+    #[test]
+    fn the_gate_is_off_unless_turned_on() {
+        let mut s = seed();
+        s.apply("PhotoGuard", "off", &ctx(20)).unwrap();
+        let d = s.evaluate_text("198.51.100.1", None, None).unwrap();
+        assert_eq!((d.verdict, d.reason.as_str()), (Verdict::Allow, "PhotoGuard is off"));
+        let unset = scope(&[("PhotoGuardAllowNetwork", "10.0.0.0/8")]);
+        assert!(!unset.enabled());
+    }
+
+    #[test]
+    fn report_mode_would_deny_but_passes() {
+        let s = ScopeConfig::merge(&seed(), &scope(&[("PhotoGuardMode", "Report")]));
+        let d = s.evaluate_text("198.51.100.1", None, None).unwrap();
+        assert_eq!(d.verdict, Verdict::WouldDeny);
+        assert!(d.verdict.passes());
+        assert_eq!(d.to_string(), "would-deny (redirect https://www.example.com/): no rule matched");
+    }
+
+    #[test]
+    fn deny_actions_and_defaults() {
+        let on = scope(&[("PhotoGuard", "On")]);
+        assert_eq!(on.deny_action(), &DenyAction::Forbidden);
+        assert_eq!(on.mode(), Mode::Enforce);
+        assert_eq!(on.client_ip_header(), "X-Forwarded-For");
+        assert!(!on.has_allow_rules());
+        assert_eq!(decide(&on, "10.0.0.1", None, None), "deny (403): no rule matched");
+        assert_eq!(scope(&[("PhotoGuardDenyAction", "404")]).deny_action().status(), 404);
+        assert_eq!(scope(&[("PhotoGuardDenyAction", "REDIRECT /denied.html")]).deny_action().status(), 302);
+        assert_eq!(
+            scope(&[("PhotoGuardDenyAction", "redirect \"https://www.example.com/?a=b\"")]).deny_action(),
+            &DenyAction::Redirect("https://www.example.com/?a=b".into())
+        );
+    }
+
+    #[test]
+    fn trusted_proxy_header_is_used_only_from_trusted_peers() {
+        let s = ScopeConfig::merge(
+            &seed(),
+            &scope(&[("PhotoGuardTrustedProxy", "127.0.0.0/8"), ("PhotoGuardClientIPHeader", "X-Real-Client")]),
+        );
+        assert!(s.reads_client_ip_header());
+        assert_eq!(s.client_ip_header(), "X-Real-Client");
+        assert_eq!(decide(&s, "127.0.0.1", None, Some("10.20.16.9")), "allow: network 10.20.16.0/20 (photos.conf:11)");
+        let d = s.evaluate_text("198.51.100.1", None, Some(b"10.20.16.9")).unwrap();
+        assert_eq!((d.verdict, d.client.to_string()), (Verdict::Deny, "198.51.100.1".to_string()));
+        assert!(!seed().reads_client_ip_header());
+    }
+
+    #[test]
+    fn merging_inherits_and_lists_replace() {
+        let parent = seed();
+        let child = scope(&[("PhotoGuardAllowNetwork", "10.99.0.0/16")]);
+        let merged = ScopeConfig::merge(&parent, &child);
+        assert!(merged.enabled());
+        assert_eq!(decide(&merged, "10.20.16.1", None, None), "deny (redirect https://www.example.com/): no rule matched");
+        assert_eq!(decide(&merged, "10.99.1.1", None, None), "allow: network 10.99.0.0/16 (photos.conf:10)");
+        assert_eq!(decide(&merged, "203.0.113.1", Some("LtpaToken=1"), None), "allow: cookie LtpaToken (photos.conf:12)");
+        let off = ScopeConfig::merge(&merged, &scope(&[("PhotoGuard", "Off")]));
+        assert!(!off.enabled());
+        let back_on = ScopeConfig::merge(&off, &scope(&[("PhotoGuard", "On")]));
+        assert_eq!(decide(&back_on, "10.99.1.1", None, None), "allow: network 10.99.0.0/16 (photos.conf:10)");
+    }
+
+    #[test]
+    fn repeated_list_directives_add_up() {
+        let s = scope(&[("PhotoGuard", "On"), ("PhotoGuardAllowNetwork", "10.1.0.0/16"), ("photoguardallownetwork", "10.2.0.0/16")]);
+        assert_eq!(s.networks().unwrap().rules().len(), 2);
+        assert_eq!(decide(&s, "10.2.3.4", None, None), "allow: network 10.2.0.0/16 (photos.conf:12)");
+    }
+
+    #[test]
+    fn network_file_entries_name_their_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("photoguard-scope-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("nets.txt"), "# office\n\n10.20.16.0/20   # VPN\n2001:db8::/32\n").unwrap();
+        std::fs::write(dir.join("bad.txt"), "10.0.0.0/8\n10.20.16.7/20\n").unwrap();
+        std::fs::write(dir.join("two.txt"), "10.0.0.0/8 10.1.0.0/16\n").unwrap();
+        std::fs::write(dir.join("empty.txt"), "# nothing\n").unwrap();
+        let root = DirectiveContext { origin: Origin::new("photos.conf", 3), server_root: Some(&dir) };
+        let mut s = scope(&[("PhotoGuard", "On")]);
+        s.apply("PhotoGuardAllowNetworkFile", "nets.txt", &root).unwrap();
+        assert_eq!(decide(&s, "10.20.17.1", None, None), "allow: network 10.20.16.0/20 (nets.txt:3)");
+        assert_eq!(decide(&s, "2001:db8::5", None, None), "allow: network 2001:db8::/32 (nets.txt:4)");
+        let err = |file: &str| ScopeConfig::new().apply("PhotoGuardAllowNetworkFile", file, &root).unwrap_err().to_string();
+        let bad = dir.join("bad.txt");
+        assert_eq!(
+            err("bad.txt"),
+            format!("PhotoGuardAllowNetworkFile: {}:2: '10.20.16.7/20': host bits are set for a /20; did you mean 10.20.16.0/20?", bad.display())
+        );
+        assert!(err("two.txt").ends_with("two.txt:1: '10.0.0.0/8 10.1.0.0/16': one entry a line"));
+        assert!(err("empty.txt").ends_with("empty.txt: no networks in the file"));
+        assert!(err("missing.txt").contains("cannot read"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn every_directive_error_names_the_directive_and_token() {
+        assert_eq!(error("PhotoGuard", "maybe"), "PhotoGuard: 'maybe': expected On or Off");
+        assert_eq!(error("PhotoGuard", "On Off"), "PhotoGuard: takes one argument, got 2");
+        assert_eq!(
+            error("PhotoGuardAllowNetwork", ""),
+            "PhotoGuardAllowNetwork: needs an argument (one or more CIDRs or addresses (IPv4, IPv6) whose clients are allowed)"
+        );
+        assert_eq!(
+            error("PhotoGuardAllowNetwork", "10.0.0.0/8 10.20.16.7/20"),
+            "PhotoGuardAllowNetwork: '10.20.16.7/20': host bits are set for a /20; did you mean 10.20.16.0/20?"
+        );
+        assert_eq!(error("PhotoGuardTrustedProxy", "10.1"), "PhotoGuardTrustedProxy: '10.1': partial addresses are not accepted; write 10.1.0.0/16");
+        assert_eq!(error("PhotoGuardAllowCookie", "LtpaToken2="), "PhotoGuardAllowCookie: 'LtpaToken2=': empty value: write the name alone to allow any non-empty value");
+        assert_eq!(error("PhotoGuardClientIPHeader", "X Forwarded"), "PhotoGuardClientIPHeader: takes one argument, got 2");
+        assert_eq!(error("PhotoGuardClientIPHeader", "\"X:F\""), "PhotoGuardClientIPHeader: 'X:F' is not a header name");
+        assert_eq!(error("PhotoGuardDenyAction", "401"), "PhotoGuardDenyAction: '401': expected 403, 404 or redirect URL");
+        assert_eq!(error("PhotoGuardDenyAction", "redirect"), "PhotoGuardDenyAction: 'redirect' needs a URL");
+        assert_eq!(error("PhotoGuardDenyAction", "redirect www.example.com"), "PhotoGuardDenyAction: 'www.example.com': a redirect goes to an http(s):// URL or a /path");
+        assert_eq!(
+            error("PhotoGuardDenyAction", "redirect \"https://x/\r\nSet-Cookie: a=b\""),
+            "PhotoGuardDenyAction: 'https://x/\r\nSet-Cookie: a=b': a redirect URL cannot contain spaces or control characters"
+        );
+        assert_eq!(error("PhotoGuardMode", "dry-run"), "PhotoGuardMode: 'dry-run': expected enforce or report");
+        assert_eq!(error("PhotoGuardDenyAction", "redirect \"https://x/"), "PhotoGuardDenyAction: unterminated quote in the arguments");
+        assert_eq!(error("PhotoGuardAllowEverything", "On"), "PhotoGuardAllowEverything: not a photoguard directive");
+    }
+
+    #[test]
+    fn a_failed_directive_leaves_the_scope_unchanged() {
+        let mut s = seed();
+        assert!(s.apply("PhotoGuardAllowNetwork", "10.99.0.0/16 bogus", &ctx(30)).is_err());
+        assert_eq!(s.networks().unwrap().rules().len(), 4);
+    }
+
+    #[test]
+    fn unparsable_peer_text_gives_no_decision() {
+        assert!(seed().evaluate_text("not-an-ip", None, None).is_none());
     }
 }
