@@ -199,6 +199,8 @@ pub struct Server {
     pub port: u16,
     child: Option<Child>,
     options: Options,
+    /// The test's own config text, kept to rewrite the config on a new port.
+    site: std::cell::RefCell<String>,
 }
 
 impl Server {
@@ -217,7 +219,7 @@ impl Server {
     /// A temp dir with the document root and its sample photos, no httpd yet.
     pub fn prepare(options: Options) -> Server {
         let dir = tempfile::Builder::new().prefix("photoguard-apache-").tempdir_in("/tmp").expect("a temp dir in /tmp");
-        let server = Server { port: free_port(options.ipv6), dir, child: None, options };
+        let server = Server { port: free_port(options.ipv6), dir, child: None, options, site: Default::default() };
         for sub in ["docs", "logs", "run"] {
             fs::create_dir_all(server.path(sub)).unwrap();
         }
@@ -253,6 +255,7 @@ impl Server {
     /// access log format with PHOTOGUARD_DECISION/REASON) followed by `site`,
     /// in which `{docs}`, `{dir}` and `{port}` are replaced.
     pub fn write_config(&self, site: &str) -> PathBuf {
+        self.site.replace(site.to_string());
         let text = format!("{}\n# ---- the test's own config ----\n{}\n", self.base_config(), self.expand(site));
         self.write_file("httpd.conf", &text);
         self.path("httpd.conf")
@@ -342,7 +345,24 @@ impl Server {
     }
 
     /// Starts httpd in the foreground as our child and waits for its port.
+    /// The port was free when chosen, but another process (a test client's
+    /// ephemeral port) may take it before httpd binds; then it retries on a
+    /// new port.
     pub fn launch(&mut self) {
+        for attempt in 1..=3 {
+            match self.try_launch() {
+                Ok(()) => return,
+                Err(logs) if attempt < 3 && logs.contains("Address already in use") => {
+                    self.port = free_port(self.options.ipv6);
+                    let site = self.site.borrow().clone();
+                    self.write_config(&site);
+                }
+                Err(logs) => panic!("{logs}"),
+            }
+        }
+    }
+
+    fn try_launch(&mut self) -> Result<(), String> {
         let child = self
             .command()
             .arg("-DFOREGROUND")
@@ -356,13 +376,13 @@ impl Server {
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 self.child = None;
-                panic!("httpd exited at startup ({status}):\n{}\n{}", self.stderr_log(), self.error_log());
+                return Err(format!("httpd exited at startup ({status}):\n{}\n{}", self.stderr_log(), self.error_log()));
             }
             // Ready once the parent says so (before that a signal such as a
             // graceful restart's USR1 would kill it) and the port answers.
             let listening = || TcpStream::connect(("127.0.0.1", self.port)).is_ok() || TcpStream::connect(("::1", self.port)).is_ok();
             if self.generations() >= 1 && listening() {
-                return;
+                return Ok(());
             }
             assert!(Instant::now() < deadline, "httpd did not open port {} in time:\n{}", self.port, self.error_log());
             std::thread::sleep(Duration::from_millis(20));
