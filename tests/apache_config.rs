@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::{JANE, Options, Server};
+use support::{JANE, Options, Server, flavor};
 
 #[test]
 fn every_directive_is_listed_with_its_usage() {
@@ -163,6 +163,22 @@ fn network_file_relative_to_server_root() {
     assert_eq!(server.get(JANE).from("127.0.0.1").send().status, 403);
     let entries = server.access_log(2);
     assert!(entries[0].reason.starts_with("network 127.30.64.0/21 (allowed.txt:4)"), "{entries:?}");
+}
+
+#[test]
+fn network_indexes_are_built_when_the_config_is_read() {
+    // In the parent, before any request, so that children share them.
+    let server = Server::prepare(Options::default());
+    server.write_file("conf/allowed.txt", "127.0.16.0/20\n");
+    let mut server = server;
+    let debug = flavor().debug_log_level();
+    server.write_config(&format!(
+        "{debug}\nPhotoGuardTrustedProxy 127.0.0.1\n<Directory \"{{docs}}\">\n    PhotoGuard On\n    PhotoGuardAllowNetworkFile conf/allowed.txt\n    PhotoGuardAllowNetwork 127.30.64.0/21\n</Directory>"
+    ));
+    server.launch();
+    let log = server.error_log();
+    assert!(log.contains("photoguard: built the network indexes of 2 configuration scope(s)"), "{log}");
+    assert_eq!(server.get(JANE).from("127.30.64.9").send().status, 200);
 }
 
 #[test]

@@ -13,12 +13,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::ptr;
 
-use crate::engine::{DirectiveContext, Origin, ScopeConfig};
+use crate::engine::{DirectiveContext, DirectiveInfo, DirectiveKind, Origin, ScopeConfig};
 
 use super::apr::{pool_owned, pool_str};
 use super::bindings::*;
 use super::log;
 use super::module::module_index;
+use super::prepare;
 
 /// `create_dir_config`: an empty scope (inherits everything).
 pub unsafe extern "C" fn create_dir_config(pool: *mut apr_pool_t, _dir: *mut c_char) -> *mut c_void {
@@ -116,7 +117,12 @@ unsafe fn apply_directive(cmd: *mut cmd_parms, mconfig: *mut c_void, args: *cons
     // SAFETY: mconfig is the ScopeConfig we made for this scope; Apache
     // reads configuration single-threaded.
     let scope = unsafe { &mut *mconfig.cast::<ScopeConfig>() };
-    scope.apply(name, args, &ctx).map_err(|e| e.to_string())
+    scope.apply(name, args, &ctx).map_err(|e| e.to_string())?;
+    if matches!(DirectiveInfo::lookup(name).map(|d| d.kind), Some(DirectiveKind::AllowNetwork | DirectiveKind::AllowNetworkFile | DirectiveKind::TrustedProxy)) {
+        // SAFETY: cmd->pool is the pool that owns this scope's config.
+        unsafe { prepare::note((*cmd).pool, scope) };
+    }
+    Ok(())
 }
 
 /// Where the directive was written: its file and line, as Apache tracks them

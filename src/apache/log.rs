@@ -38,11 +38,22 @@ pub unsafe fn request(r: *const request_rec, level: i32, message: &str) {
 /// Logs `message` for the main server, outside a request.
 #[track_caller]
 pub fn server(level: i32, message: &str) {
+    // SAFETY: a NULL server is Apache's main server.
+    unsafe { for_server(std::ptr::null(), level, message) }
+}
+
+/// Logs `message` for server `s` (its LogLevel applies; NULL: the main
+/// server, at the default level).
+///
+/// # Safety
+/// `s` is NULL or a live server_rec.
+#[track_caller]
+pub unsafe fn for_server(s: *const server_rec, level: i32, message: &str) {
     let (file, line) = caller();
     let text = c_text(message);
-    // SAFETY: a NULL server is Apache's main server; `file` and `text` are
+    // SAFETY: `s` is NULL or live (caller); `file` and `text` are
     // NUL-terminated, and `text` is printed with "%s".
-    unsafe { pg_log_error(file.as_ptr().cast::<c_char>(), line, std::ptr::null(), level, 0, text.as_ptr().cast::<c_char>()) }
+    unsafe { pg_log_error(file.as_ptr().cast::<c_char>(), line, s, level, 0, text.as_ptr().cast::<c_char>()) }
 }
 
 /// The Rust file and line that logs, for Apache's debug-level `file(line):`.

@@ -8,6 +8,7 @@
 //! - [`module`]: the exported `photoguard_module` struct and the directive table.
 //! - [`config`]: per-directory configs (a `ScopeConfig` each, freed by pool
 //!   cleanups) and the directive handler.
+//! - [`prepare`]: builds network indexes after the config is read (post_config).
 //! - [`access`]: the access-check hook that turns a decision into a response.
 //! - [`log`]: error-log messages (never a cookie value).
 //! - [`apr`]: small safe-ish helpers over APR tables and pools.
@@ -23,3 +24,4 @@ mod compat;
 mod config;
 mod log;
 mod module;
+mod prepare;

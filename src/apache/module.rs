@@ -7,7 +7,7 @@ use std::ptr;
 use crate::engine::DIRECTIVES;
 
 use super::bindings::*;
-use super::{access, compat, config};
+use super::{access, compat, config, prepare};
 
 /// The module struct. Exported unmangled and writable: Apache fills in
 /// `module_index`, `next` and `dynamic_load_handle` when it loads us.
@@ -86,4 +86,7 @@ const fn command_table() -> [command_rec; COMMAND_COUNT] {
 
 unsafe extern "C" fn register_hooks(_pool: *mut apr_pool_t) {
     compat::register_access_hook(access::check_access);
+    // SAFETY: called by Apache while it builds its hook tables; null
+    // predecessor/successor lists are allowed.
+    unsafe { ap_hook_post_config(Some(prepare::post_config), ptr::null(), ptr::null(), APR_HOOK_MIDDLE as i32) };
 }
