@@ -4,7 +4,7 @@
   report.py INDEX
 
 INDEX is a tab-separated file, one measured wrk run a line:
-  ranges  round  configuration  load1  path-of-wrk-output
+  ranges  round  configuration  cpu-busy-before  path-of-wrk-output
 Prints a Markdown table: per configuration and range count, requests/s
 (median of the rounds, and min-max), p99 latency (median, and max), and the
 ratio to configuration (1) "none" measured in the same round at the same
@@ -49,15 +49,15 @@ def spread(values, fmt):
 
 
 def main(index_path):
-    runs = {}  # (ranges, round, config) -> (rps, p99, problems, load1)
+    runs = {}  # (ranges, round, config) -> (rps, p99, problems, busy)
     with open(index_path) as index:
         for line in index:
             if not line.strip():
                 continue
-            ranges, rnd, config, load1, path = line.rstrip("\n").split("\t")
+            ranges, rnd, config, busy, path = line.rstrip("\n").split("\t")
             with open(path) as out:
                 rps, p99, problems = parse_wrk(out.read())
-            runs[(int(ranges), int(rnd), config)] = (rps, p99, problems, float(load1))
+            runs[(int(ranges), int(rnd), config)] = (rps, p99, problems, float(busy))
 
     failed = False
     print("| configuration | ranges | requests/s: median (min-max) | p99 ms: median (max) | ratio to (1), same round: median (min-max) | rounds |")
@@ -78,10 +78,10 @@ def main(index_path):
             flag = (" **" + "; ".join(problems) + "**") if problems else ""
             print("| %s | %d | %s | %s | %s | %d%s |" % (LABELS.get(config, config), ranges, spread(rps, "%.0f"),
                                                    p99_text, ratio_text, len(mine), flag))
-    loads = [v[3] for v in runs.values()]
+    busy = [v[3] for v in runs.values()]
     print()
-    print("1-minute load average at the start of the measured runs: %.2f-%.2f (median %.2f)"
-          % (min(loads), max(loads), statistics.median(loads)))
+    print("Other work on the machine (CPU busy over 1 s before each run, no Apache of ours up): %.0f%%-%.0f%%, median %.0f%%"
+          % (min(busy), max(busy), statistics.median(busy)))
     return 1 if failed else 0
 
 
