@@ -182,16 +182,25 @@ gate_is_live() {
 
 # --- memory -----------------------------------------------------------------
 
-kib() { awk -v key="$1:" '$1 == key { print $2 }' "$2" 2>/dev/null || echo "?"; }
+# memory_line LABEL WHAT PID: VmRSS (resident), Pss (resident, pages shared
+# with N processes counted 1/N) and Private (resident in this process only),
+# in KiB.
+memory_line() {
+    local rss pss private
+    rss="$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$3/status")"
+    pss="$(awk '$1 == "Pss:" { print $2 }' "/proc/$3/smaps_rollup")"
+    private="$(awk '$1 ~ /^Private_(Clean|Dirty):$/ { n += $2 } END { print n }' "/proc/$3/smaps_rollup")"
+    printf '| %s | %s | %s | %s | %s |\n' "$1" "$2" "$rss" "$pss" "$private"
+}
 
-# memory_of LABEL: parent and child VmRSS/Pss lines.
+# memory_of LABEL: the parent's and its child's lines.
 memory_of() {
     local parent child
     parent="$(cat "$PIDFILE")"
     child="$(ps -o pid= --ppid "$parent" | head -1 | tr -d ' ')"
     [[ -n "$child" ]] || die "no Apache child"
-    printf '| %s | parent %s | %s | %s |\n' "$1" "$parent" "$(kib VmRSS "/proc/$parent/status")" "$(kib Pss "/proc/$parent/smaps_rollup")"
-    printf '| %s | child %s | %s | %s |\n' "$1" "$child" "$(kib VmRSS "/proc/$child/status")" "$(kib Pss "/proc/$child/smaps_rollup")"
+    memory_line "$1" parent "$parent"
+    memory_line "$1" child "$child"
 }
 
 memory_report() {
@@ -200,8 +209,8 @@ memory_report() {
     echo
     echo "== memory: one Apache child (64 threads), photoguard with no ranges vs $count ranges (PhotoGuardAllowNetworkFile)"
     echo
-    echo "| policy | process | VmRSS KiB | Pss KiB |"
-    echo "|---|---|---:|---:|"
+    echo "| policy | process | VmRSS KiB | Pss KiB | Private KiB |"
+    echo "|---|---|---:|---:|---:|"
     for which in none many; do
         if [[ $which == none ]]; then
             printf '<Directory %s>\n    Require all granted\n    PhotoGuard On\n    PhotoGuardAllowCookie LtpaToken2\n</Directory>\n' "$WORK/photos" > "$WORK/policy.conf"
@@ -270,13 +279,16 @@ done
 
 # Not in a pipeline: memory_report must run in this shell, so that the exit
 # trap knows which Apache to stop if it fails.
-[[ "$MEMORY_RANGES" == 0 ]] || memory_report > >(tee -a "$RESULTS/summary.txt")
+if [[ "$MEMORY_RANGES" != 0 ]]; then
+    memory_report > "$RESULTS/memory.txt"
+    tee -a "$RESULTS/summary.txt" < "$RESULTS/memory.txt"
+fi
 
 {
-    echo
-    echo "== requests/s and p99 (wrk outputs in $RESULTS)"
-    echo
     if [[ -s "$RESULTS/index.tsv" ]]; then
+        echo
+        echo "== requests/s and p99 (wrk outputs in $RESULTS)"
+        echo
         python3 "$HERE/report.py" "$RESULTS/index.tsv" || echo "(some runs had errors: see the flagged rows)"
     fi
     echo
