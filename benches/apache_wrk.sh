@@ -28,7 +28,8 @@
 # the memory report), RESULTS (where wrk outputs and the table are kept,
 # default target/apache_wrk/<date-time>), HTTPD (/usr/sbin/apache2),
 # APACHE_MODULES (/usr/lib/apache2/modules), SKIP_BUILD=1 (use the built
-# target/release/libphotoguard.so as it is).
+# target/release/libphotoguard.so as it is), REQUIRE_IP_PER_LINE (networks
+# a Require ip line, default 8, as PhotoGuardAllowNetwork lines).
 #
 # Only 127.0.0.1 is ever used. Needs: apache2 apache2-dev (bash .ci/setup),
 # wrk, curl, python3, cargo.
@@ -245,7 +246,7 @@ mkdir -p "$RESULTS"
 : > "$RESULTS/index.tsv"
 {
     echo "== photoguard end-to-end benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "command: ${QUICK:+QUICK=$QUICK }DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS ROUNDS=$ROUNDS RANGES=\"$RANGES\" benches/apache_wrk.sh"
+    echo "command: ${QUICK:+QUICK=$QUICK }DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS ROUNDS=$ROUNDS RANGES=\"$RANGES\" CONFIGS=\"$CONFIGS\" MEMORY_RANGES=$MEMORY_RANGES${REQUIRE_IP_PER_LINE:+ REQUIRE_IP_PER_LINE=$REQUIRE_IP_PER_LINE}${SKIP_BUILD:+ SKIP_BUILD=$SKIP_BUILD} benches/apache_wrk.sh"
     echo "wrk: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency http://127.0.0.1:PORT/$PHOTO_NAME (after an unmeasured -d$WARMUP)"
     echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ { print $2 }') GiB, $(uname -sr)"
     echo "apache: $("$HTTPD" -v | head -1 | sed 's/^Server version: //'), mpm_event, 2 children x 64 threads, KeepAlive On; $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
