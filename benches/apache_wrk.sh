@@ -29,7 +29,9 @@
 # default target/apache_wrk/<date-time>), HTTPD (/usr/sbin/apache2),
 # APACHE_MODULES (/usr/lib/apache2/modules), SKIP_BUILD=1 (use the built
 # target/release/libphotoguard.so as it is), REQUIRE_IP_PER_LINE (networks
-# a Require ip line, default 8, as PhotoGuardAllowNetwork lines).
+# a Require ip line, default 8, as PhotoGuardAllowNetwork lines), PERF=1
+# (profile Apache during each measured run with perf: where its CPU goes,
+# by shared object, in $RESULTS/*.perf.txt; slows the runs down).
 #
 # Only 127.0.0.1 is ever used. Needs: apache2 apache2-dev (bash .ci/setup),
 # wrk, curl, python3, cargo.
@@ -155,6 +157,29 @@ apache_ticks() {
     done | awk '{ t += $14 + $15 } END { print t + 0 }'
 }
 
+# PERF=1: samples where our Apache spends its CPU during the measured run
+# (perf record on the parent and children, wrk not included), and which
+# shared objects the samples fall in. Profiling slows Apache down: requests/s
+# of a PERF=1 run are not comparable with those of a run without it.
+profile() {
+    local parent pids seconds="${DURATION%s}"
+    [[ "$seconds" =~ ^[0-9]+$ ]] || die "PERF=1 needs DURATION in seconds (e.g. 10s)"
+    parent="$(cat "$PIDFILE")"
+    pids="$(ps -o pid= --ppid "$parent" | tr -d ' ' | paste -sd, -)"
+    perf record -q -F 499 -p "$pids" -o "$1.perf.data" -- sleep $((seconds > 2 ? seconds - 1 : 1)) 2>/dev/null &
+    PERF_PID=$!
+}
+
+profile_summary() {
+    wait "$PERF_PID" || die "perf record failed (is perf installed and allowed: kernel.perf_event_paranoid?)"
+    perf report -i "$1.perf.data" --no-children --sort dso --stdio -g none 2>/dev/null |
+        grep -v '^#' | grep . > "$1.perf.txt"
+    perf report -i "$1.perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+        awk '!/^#/ && NF && n++ < 40' > "$1.perf-symbols.txt"
+    rm -f "$1.perf.data"
+    printf '      Apache CPU samples by object: %s\n' "$(awk 'NR <= 8 { printf("%s%s %s", (NR > 1 ? ", " : ""), $2, $1) }' "$1.perf.txt")"
+}
+
 # --- one measured run ---------------------------------------------------------
 
 # measure RANGES ROUND FORM RANGES_FILE
@@ -168,8 +193,10 @@ measure() {
     [[ "$got" == "200 2048" ]] || die "$form at $ranges ranges: $CLIENT got '$got', not '200 2048' (see $WORK/logs/error.log)"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$BASE/$PHOTO_NAME" > /dev/null
     ticks="$(apache_ticks)"
+    [[ "${PERF:-0}" == 1 ]] && profile "$out"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE/$PHOTO_NAME" > "$out"
     ticks=$(($(apache_ticks) - ticks))
+    [[ "${PERF:-0}" == 1 ]] && profile_summary "$out"
     got="$(status)"
     [[ "$got" == "200 2048" ]] || die "$form at $ranges ranges: after wrk $CLIENT got '$got'"
     stop_apache
