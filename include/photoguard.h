@@ -243,7 +243,9 @@ typedef struct photoguard_decision {
  * passes 0, allowed 0, deny_action FORBIDDEN, http_status 403, report_mode
  * 0, redirect_url NULL, client "", reason saying what went wrong.
  * Thread-safety: any number of threads may evaluate one policy at once.
- * Allocates nothing on the success path. */
+ * The first evaluation after the policy changed builds its network lookup
+ * index (once, thread-safely); every later one allocates nothing on the
+ * success path. */
 photoguard_result photoguard_policy_evaluate(const photoguard_policy *policy, const char *peer_ip,
                                              const uint8_t *cookie, size_t cookie_len,
                                              const uint8_t *forwarded_for, size_t forwarded_for_len,

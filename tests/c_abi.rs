@@ -232,6 +232,14 @@ fn evaluating_through_the_abi_allocates_nothing() {
         (c"::ffff:203.0.113.9", b"XLtpaToken2=1", None, photoguard_verdict::Deny),
         (c"198.51.100.7", b"", Some(b"203.0.113.5, 10.30.64.9"), photoguard_verdict::Allow),
     ];
+    // The first evaluation after a change builds the network indexes (once);
+    // every later one must allocate nothing.
+    let mut warm_up = MaybeUninit::<photoguard_decision>::uninit();
+    // SAFETY: live policy, a valid string, writable out.
+    let warmed = unsafe {
+        photoguard_policy_evaluate(policy, c"192.0.2.1".as_ptr(), std::ptr::null(), 0, std::ptr::null(), 0, warm_up.as_mut_ptr())
+    };
+    assert_eq!(warmed, photoguard_result::Ok);
     for (peer, cookie, xff, verdict) in requests {
         let mut out = MaybeUninit::<photoguard_decision>::uninit();
         let (xff_ptr, xff_len) = xff.map_or((std::ptr::null(), 0), |x| (x.as_ptr(), x.len()));
