@@ -123,12 +123,16 @@ impl ScopeConfig {
         }
     }
 
-    /// Decides one request. Allocation-free.
+    /// Decides one request. Allocation-free once prepared: the first
+    /// decision of an unprepared scope builds all its indexes (see
+    /// [`ScopeConfig::prepare`]), so that no later one does, whichever
+    /// path it takes.
     pub fn evaluate<'p>(&'p self, request: &Request) -> Decision<'p> {
         let deny_action = self.deny_action();
         if !self.enabled() {
             return Decision { verdict: Verdict::Allow, reason: Reason::GateOff, client: request.peer, deny_action };
         }
+        self.prepare();
         let client = resolve_client(request.peer, request.forwarded_for, self.trusted_proxies.as_deref());
         let allowed_by = |reason| Decision { verdict: Verdict::Allow, reason, client, deny_action };
         if let Some(rule) = self.networks.as_deref().and_then(|n| n.lookup(client)) {
