@@ -1,13 +1,14 @@
 //! Finds the Apache httpd headers of the target server through `apxs` and,
 //! when there are some, generates the Rust bindings for the Apache module
 //! (`src/apache/`), compiles its small C shim (`apache/shim.c`) and turns the
-//! module on with `cfg(photoguard_apache)` plus `cfg(apache22)` or
+//! module on with `cfg(apache22)` or
 //! `cfg(apache24)`.
 //!
 //! `apxs` is taken from the `APXS` variable (e.g.
 //! `APXS=/opt/IBM/HTTPServer/bin/apxs`), else `apxs`, then `apxs2` on PATH.
-//! With none found, the engine, the command-line tool and the C ABI still
-//! build, and a cargo warning says how to get the module.
+//! With none found the build stops and says how to get one: this package is
+//! the module alone (the engine, the C library and the command-line tool are
+//! the workspace's other packages and build without Apache).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,6 @@ const MMN_APACHE_22: u64 = 20051115;
 const MMN_APACHE_24: u64 = 20120211;
 
 fn main() {
-    println!("cargo:rustc-check-cfg=cfg(photoguard_apache)");
     println!("cargo:rustc-check-cfg=cfg(apache22)");
     println!("cargo:rustc-check-cfg=cfg(apache24)");
     println!("cargo:rerun-if-env-changed=APXS");
@@ -28,16 +28,17 @@ fn main() {
     }
 
     let Some(apxs) = find_apxs() else {
-        // Installing apxs later changes nothing cargo watches but PATH;
-        // `touch build.rs` picks it up too.
+        // This package is the Apache module and nothing else: without a
+        // server's headers there is nothing to build. The engine, the C
+        // library and the command-line tool are other packages of the
+        // workspace and never run this script.
         println!("cargo:rerun-if-env-changed=PATH");
-        println!(
-            "cargo:warning=photoguard: no apxs found (APXS unset, no apxs/apxs2 on PATH): building the engine, \
-             command-line tool and C ABI WITHOUT the Apache module. To build the module install the headers \
-             (apt-get install apache2-dev) or point at your server's apxs (APXS=/opt/IBM/HTTPServer/bin/apxs), \
-             then rebuild."
+        panic!(
+            "photoguard: no apxs found (APXS unset, no apxs/apxs2 on PATH), so the Apache module cannot be built. \
+             Install the headers (apt-get install apache2-dev) or point at your server's apxs \
+             (APXS=/opt/IBM/HTTPServer/bin/apxs). Without Apache, build the other packages: \
+             cargo build -p photoguard-engine -p photoguard-ffi -p photoguard-cli"
         );
-        return;
     };
 
     let headers = ApacheHeaders::query(&apxs);
@@ -53,7 +54,6 @@ fn main() {
 
     generate_bindings(&headers);
     compile_shim(&headers);
-    println!("cargo:rustc-cfg=photoguard_apache");
     println!("cargo:rustc-cfg={version_cfg}");
 }
 
@@ -63,11 +63,17 @@ fn find_apxs() -> Option<PathBuf> {
     if let Some(apxs) = env::var_os("APXS").filter(|v| !v.is_empty()) {
         let apxs = PathBuf::from(apxs);
         if query(&apxs, "INCLUDEDIR").is_none() {
-            panic!("photoguard: APXS={} does not answer `-q INCLUDEDIR`; is it the apxs of an Apache httpd installation?", apxs.display());
+            panic!(
+                "photoguard: APXS={} does not answer `-q INCLUDEDIR`; is it the apxs of an Apache httpd installation?",
+                apxs.display()
+            );
         }
         return Some(apxs);
     }
-    ["apxs", "apxs2"].into_iter().map(PathBuf::from).find(|apxs| query(apxs, "INCLUDEDIR").is_some())
+    ["apxs", "apxs2"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|apxs| query(apxs, "INCLUDEDIR").is_some())
 }
 
 /// `apxs -q VAR`, trimmed; `None` when apxs cannot run or says nothing.
@@ -110,9 +116,16 @@ impl ApacheHeaders {
             }
         }
         if !include_dirs.iter().any(|d| d.join("httpd.h").is_file()) {
-            panic!("photoguard: {} names no directory with httpd.h (INCLUDEDIR: {:?})", apxs.display(), query(apxs, "INCLUDEDIR"));
+            panic!(
+                "photoguard: {} names no directory with httpd.h (INCLUDEDIR: {:?})",
+                apxs.display(),
+                query(apxs, "INCLUDEDIR")
+            );
         }
-        ApacheHeaders { include_dirs, defines }
+        ApacheHeaders {
+            include_dirs,
+            defines,
+        }
     }
 
     /// MODULE_MAGIC_NUMBER_MAJOR from ap_mmn.h.
@@ -129,11 +142,20 @@ impl ApacheHeaders {
             .filter_map(|line| line.trim().strip_prefix("#define"))
             .filter_map(|rest| rest.trim().strip_prefix("MODULE_MAGIC_NUMBER_MAJOR"))
             .find_map(|value| value.trim().parse().ok())
-            .unwrap_or_else(|| panic!("photoguard: no MODULE_MAGIC_NUMBER_MAJOR in {}", mmn_h.display()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "photoguard: no MODULE_MAGIC_NUMBER_MAJOR in {}",
+                    mmn_h.display()
+                )
+            })
     }
 
     fn clang_args(&self) -> Vec<String> {
-        let mut args: Vec<String> = self.include_dirs.iter().map(|d| format!("-I{}", d.display())).collect();
+        let mut args: Vec<String> = self
+            .include_dirs
+            .iter()
+            .map(|d| format!("-I{}", d.display()))
+            .collect();
         args.extend(self.defines.iter().map(|d| format!("-D{d}")));
         args.push("-Iapache".into());
         args
@@ -162,14 +184,21 @@ fn generate_bindings(headers: &ApacheHeaders) {
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
         .generate()
         .expect("photoguard: bindgen could not read the Apache headers (is libclang installed? apt-get install libclang-dev)");
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("apache_bindings.rs");
-    bindings.write_to_file(&out).expect("write the Apache bindings");
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("apache_bindings.rs");
+    bindings
+        .write_to_file(&out)
+        .expect("write the Apache bindings");
 }
 
 /// The C shim: Apache's variadic logging macros, which differ by version.
 fn compile_shim(headers: &ApacheHeaders) {
     let mut build = cc::Build::new();
-    build.file("apache/shim.c").include("apache").includes(&headers.include_dirs).warnings(true);
+    build
+        .file("apache/shim.c")
+        .include("apache")
+        .includes(&headers.include_dirs)
+        .warnings(true);
     for define in &headers.defines {
         match define.split_once('=') {
             Some((name, value)) => build.define(name, value),

@@ -55,7 +55,7 @@ fi
 
 echo "== building the module (cargo build --release --lib) for Apache $VERSION"
 (cd "$REPO" && cargo build --release --lib --target-dir "$TARGET_DIR")
-MODULE="$TARGET_DIR/release/libphotoguard.so"
+MODULE="$TARGET_DIR/release/libmod_photoguard.so"
 if ! grep -q photoguard_module "$MODULE"; then
     missing "the Apache headers (build.rs found no apxs, so $MODULE has no Apache module)"
 fi

@@ -28,7 +28,7 @@
 # the memory report), RESULTS (where wrk outputs and the table are kept,
 # default target/apache_wrk/<date-time>), HTTPD (/usr/sbin/apache2),
 # APACHE_MODULES (/usr/lib/apache2/modules), SKIP_BUILD=1 (use the built
-# target/release/libphotoguard.so as it is), REQUIRE_IP_PER_LINE (networks
+# target/release/libmod_photoguard.so as it is), REQUIRE_IP_PER_LINE (networks
 # a Require ip line, default 8, as PhotoGuardAllowNetwork lines), PERF=1
 # (profile Apache during each measured run with perf: where its CPU goes,
 # by shared object, in $RESULTS/*.perf.txt; slows the runs down).
@@ -300,7 +300,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     echo "== building the module: cargo build --release --lib"
     (cd "$REPO" && cargo build --release --lib)
 fi
-MODULE="$REPO/target/release/libphotoguard.so"
+MODULE="$REPO/target/release/libmod_photoguard.so"
 grep -q photoguard_module "$MODULE" 2>/dev/null ||
     missing "the Apache module in $MODULE (build.rs found no apxs)" "apache2-dev libclang-dev"
 

@@ -13,7 +13,7 @@
 //! - `PHOTOGUARD_APACHE_MODULES`: its modules directory (default: Debian's
 //!   `/usr/lib/apache2/modules` for 2.4, else `<httpd>/../modules`).
 //! - `PHOTOGUARD_MODULE`: the photoguard .so (default: the
-//!   `libphotoguard.so` cargo built next to this test, i.e. for the headers
+//!   `libmod_photoguard.so` cargo built next to this test, i.e. for the headers
 //!   `APXS` named when the tests were built).
 //!
 //! Against 2.2: `APXS=/opt/httpd22/bin/apxs PHOTOGUARD_HTTPD=/opt/httpd22/bin/httpd
@@ -77,29 +77,55 @@ pub fn flavor() -> &'static Flavor {
 
 impl Flavor {
     fn detect() -> Flavor {
-        let httpd = std::env::var_os("PHOTOGUARD_HTTPD").map(PathBuf::from).unwrap_or_else(|| "/usr/sbin/apache2".into());
-        assert!(httpd.is_file(), "Apache httpd not found at {} (set PHOTOGUARD_HTTPD to another httpd); {INSTALL_HINT}", httpd.display());
+        let httpd = std::env::var_os("PHOTOGUARD_HTTPD")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "/usr/sbin/apache2".into());
+        assert!(
+            httpd.is_file(),
+            "Apache httpd not found at {} (set PHOTOGUARD_HTTPD to another httpd); {INSTALL_HINT}",
+            httpd.display()
+        );
         let version_text = run_text(Command::new(&httpd).arg("-v"));
         let version = if version_text.contains("Apache/2.2.") {
             Version::V22
         } else if version_text.contains("Apache/2.4.") {
             Version::V24
         } else {
-            panic!("{} -v says {version_text:?}: photoguard's tests know Apache 2.2 and 2.4", httpd.display())
+            panic!(
+                "{} -v says {version_text:?}: photoguard's tests know Apache 2.2 and 2.4",
+                httpd.display()
+            )
         };
         let builtin_modules = run_text(Command::new(&httpd).arg("-l"));
-        let builtin_mpm = [Mpm::Prefork, Mpm::Event].into_iter().find(|m| builtin_modules.contains(&format!("{}.c", m.name())));
-        let modules = std::env::var_os("PHOTOGUARD_APACHE_MODULES").map(PathBuf::from).unwrap_or_else(|| {
-            let debian = PathBuf::from("/usr/lib/apache2/modules");
-            if version == Version::V24 && debian.is_dir() {
-                debian
-            } else {
-                httpd.parent().and_then(Path::parent).map(|root| root.join("modules")).unwrap_or(debian)
-            }
-        });
-        let module_so = std::env::var_os("PHOTOGUARD_MODULE").map(PathBuf::from).unwrap_or_else(built_module);
+        let builtin_mpm = [Mpm::Prefork, Mpm::Event]
+            .into_iter()
+            .find(|m| builtin_modules.contains(&format!("{}.c", m.name())));
+        let modules = std::env::var_os("PHOTOGUARD_APACHE_MODULES")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let debian = PathBuf::from("/usr/lib/apache2/modules");
+                if version == Version::V24 && debian.is_dir() {
+                    debian
+                } else {
+                    httpd
+                        .parent()
+                        .and_then(Path::parent)
+                        .map(|root| root.join("modules"))
+                        .unwrap_or(debian)
+                }
+            });
+        let module_so = std::env::var_os("PHOTOGUARD_MODULE")
+            .map(PathBuf::from)
+            .unwrap_or_else(built_module);
         check_module(&module_so, version);
-        Flavor { httpd, version, modules, module_so, builtin_mpm, builtin_modules }
+        Flavor {
+            httpd,
+            version,
+            modules,
+            module_so,
+            builtin_mpm,
+            builtin_modules,
+        }
     }
 
     /// The MPMs a test can run with: what is compiled in, or both for a
@@ -112,7 +138,9 @@ impl Flavor {
     }
 
     fn is_builtin(&self, source_file: &str) -> bool {
-        self.builtin_modules.lines().any(|l| l.trim() == source_file)
+        self.builtin_modules
+            .lines()
+            .any(|l| l.trim() == source_file)
     }
 
     /// Grants every request at the HTTP-auth layer, in this version's dialect.
@@ -141,16 +169,21 @@ impl Flavor {
 
     /// A `LoadModule` line for one of httpd's own modules.
     pub fn load(&self, name: &str, file: &str) -> String {
-        format!("LoadModule {name} \"{}\"\n", self.modules.join(file).display())
+        format!(
+            "LoadModule {name} \"{}\"\n",
+            self.modules.join(file).display()
+        )
     }
 }
 
-/// `libphotoguard.so` next to the test binary (target/<profile>/deps/):
+/// `libmod_photoguard.so` next to the test binary (target/<profile>/deps/):
 /// `cargo test` builds the library's cdylib there, with the same profile and
 /// `APXS` as the test itself.
 fn built_module() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent().expect("the test binary sits in target/<profile>/deps").join("libphotoguard.so")
+    exe.parent()
+        .expect("the test binary sits in target/<profile>/deps")
+        .join("libmod_photoguard.so")
 }
 
 /// The module exists, was built with Apache support, and for this version.
@@ -162,7 +195,11 @@ fn check_module(so: &Path, version: Version) {
         "{} has no photoguard_module: build.rs found no Apache headers when it was built; {INSTALL_HINT}",
         so.display()
     );
-    let built_for = if has("ap_hook_check_access") { Version::V24 } else { Version::V22 };
+    let built_for = if has("ap_hook_check_access") {
+        Version::V24
+    } else {
+        Version::V22
+    };
     assert_eq!(
         built_for,
         version,
@@ -173,8 +210,14 @@ fn check_module(so: &Path, version: Version) {
 }
 
 fn run_text(command: &mut Command) -> String {
-    let out = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}; {INSTALL_HINT}"));
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}; {INSTALL_HINT}"));
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// What a test asks for besides its own config text.
@@ -189,7 +232,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { mpm: flavor().builtin_mpm.unwrap_or(Mpm::Event), ipv6: true, dual_stack: false }
+        Options {
+            mpm: flavor().builtin_mpm.unwrap_or(Mpm::Event),
+            ipv6: true,
+            dual_stack: false,
+        }
     }
 }
 
@@ -218,8 +265,17 @@ impl Server {
 
     /// A temp dir with the document root and its sample photos, no httpd yet.
     pub fn prepare(options: Options) -> Server {
-        let dir = tempfile::Builder::new().prefix("photoguard-apache-").tempdir_in("/tmp").expect("a temp dir in /tmp");
-        let server = Server { port: free_port(options.ipv6), dir, child: None, options, site: Default::default() };
+        let dir = tempfile::Builder::new()
+            .prefix("photoguard-apache-")
+            .tempdir_in("/tmp")
+            .expect("a temp dir in /tmp");
+        let server = Server {
+            port: free_port(options.ipv6),
+            dir,
+            child: None,
+            options,
+            site: Default::default(),
+        };
         for sub in ["docs", "logs", "run"] {
             fs::create_dir_all(server.path(sub)).unwrap();
         }
@@ -256,7 +312,11 @@ impl Server {
     /// in which `{docs}`, `{dir}` and `{port}` are replaced.
     pub fn write_config(&self, site: &str) -> PathBuf {
         self.site.replace(site.to_string());
-        let text = format!("{}\n# ---- the test's own config ----\n{}\n", self.base_config(), self.expand(site));
+        let text = format!(
+            "{}\n# ---- the test's own config ----\n{}\n",
+            self.base_config(),
+            self.expand(site)
+        );
         self.write_file("httpd.conf", &text);
         self.path("httpd.conf")
     }
@@ -272,7 +332,10 @@ impl Server {
         let dir = self.dir().display().to_string();
         let port = self.port;
         let mut c = String::new();
-        let _ = writeln!(c, "ServerRoot \"{dir}\"\nServerName 127.0.0.1\nPidFile \"{dir}/run/httpd.pid\"");
+        let _ = writeln!(
+            c,
+            "ServerRoot \"{dir}\"\nServerName 127.0.0.1\nPidFile \"{dir}/run/httpd.pid\""
+        );
         if self.options.dual_stack {
             let _ = writeln!(c, "Listen [::]:{port}");
         } else {
@@ -281,13 +344,22 @@ impl Server {
                 let _ = writeln!(c, "Listen [::1]:{port}");
             }
         }
-        let _ = writeln!(c, "ErrorLog \"{dir}/logs/error.log\"\nLogLevel warn\nTimeout 20");
+        let _ = writeln!(
+            c,
+            "ErrorLog \"{dir}/logs/error.log\"\nLogLevel warn\nTimeout 20"
+        );
         match f.version {
             Version::V24 => {
-                let _ = writeln!(c, "DefaultRuntimeDir \"{dir}/run\"\nMutex file:{dir}/run default");
+                let _ = writeln!(
+                    c,
+                    "DefaultRuntimeDir \"{dir}/run\"\nMutex file:{dir}/run default"
+                );
             }
             Version::V22 => {
-                let _ = writeln!(c, "LockFile \"{dir}/run/accept.lock\"\nScoreBoardFile \"{dir}/run/scoreboard\"");
+                let _ = writeln!(
+                    c,
+                    "LockFile \"{dir}/run/accept.lock\"\nScoreBoardFile \"{dir}/run/scoreboard\""
+                );
             }
         }
         if f.builtin_mpm.is_none() {
@@ -301,14 +373,22 @@ impl Server {
         if !f.is_builtin("mod_log_config.c") {
             c += &f.load("log_config_module", "mod_log_config.so");
         }
-        let _ = writeln!(c, "LoadModule photoguard_module \"{}\"", f.module_so.display());
+        let _ = writeln!(
+            c,
+            "LoadModule photoguard_module \"{}\"",
+            f.module_so.display()
+        );
         if running_as_root() {
             c += "User www-data\nGroup www-data\n";
         }
         // Few processes: tests run in parallel on a small machine.
         match (self.options.mpm, f.version) {
-            (Mpm::Prefork, Version::V22) => c += "StartServers 2\nMinSpareServers 1\nMaxSpareServers 3\nMaxClients 8\n",
-            (Mpm::Prefork, Version::V24) => c += "StartServers 2\nMinSpareServers 1\nMaxSpareServers 3\nMaxRequestWorkers 8\n",
+            (Mpm::Prefork, Version::V22) => {
+                c += "StartServers 2\nMinSpareServers 1\nMaxSpareServers 3\nMaxClients 8\n"
+            }
+            (Mpm::Prefork, Version::V24) => {
+                c += "StartServers 2\nMinSpareServers 1\nMaxSpareServers 3\nMaxRequestWorkers 8\n"
+            }
             (Mpm::Event, _) => {
                 c += "StartServers 1\nServerLimit 4\nThreadsPerChild 4\nMinSpareThreads 4\nMaxSpareThreads 8\nMaxRequestWorkers 16\n"
             }
@@ -329,7 +409,11 @@ impl Server {
         // Its own process group: httpd signals its whole group (prefork on
         // restart and shutdown), which must not include the test runner.
         command.process_group(0);
-        command.arg("-f").arg(self.path("httpd.conf")).arg("-d").arg(self.dir());
+        command
+            .arg("-f")
+            .arg(self.path("httpd.conf"))
+            .arg("-d")
+            .arg(self.dir());
         command
     }
 
@@ -368,23 +452,42 @@ impl Server {
             .arg("-DFOREGROUND")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::from(fs::File::create(self.path("logs/stderr.log")).unwrap()))
+            .stderr(Stdio::from(
+                fs::File::create(self.path("logs/stderr.log")).unwrap(),
+            ))
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {INSTALL_HINT}", flavor().httpd.display()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {}: {e}; {INSTALL_HINT}",
+                    flavor().httpd.display()
+                )
+            });
         self.child = Some(child);
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 self.child = None;
-                return Err(format!("httpd exited at startup ({status}):\n{}\n{}", self.stderr_log(), self.error_log()));
+                return Err(format!(
+                    "httpd exited at startup ({status}):\n{}\n{}",
+                    self.stderr_log(),
+                    self.error_log()
+                ));
             }
             // Ready once the parent says so (before that a signal such as a
             // graceful restart's USR1 would kill it) and the port answers.
-            let listening = || TcpStream::connect(("127.0.0.1", self.port)).is_ok() || TcpStream::connect(("::1", self.port)).is_ok();
+            let listening = || {
+                TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                    || TcpStream::connect(("::1", self.port)).is_ok()
+            };
             if self.generations() >= 1 && listening() {
                 return Ok(());
             }
-            assert!(Instant::now() < deadline, "httpd did not open port {} in time:\n{}", self.port, self.error_log());
+            assert!(
+                Instant::now() < deadline,
+                "httpd did not open port {} in time:\n{}",
+                self.port,
+                self.error_log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -406,19 +509,30 @@ impl Server {
         signal(self.pid(), "USR1");
         let deadline = Instant::now() + PATIENCE;
         while self.generations() <= before {
-            assert!(Instant::now() < deadline, "httpd did not finish a graceful restart:\n{}", self.error_log());
+            assert!(
+                Instant::now() < deadline,
+                "httpd did not finish a graceful restart:\n{}",
+                self.error_log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     /// How many times the parent has said it (re)configured.
     fn generations(&self) -> usize {
-        self.error_log().matches("resuming normal operations").count()
+        self.error_log()
+            .matches("resuming normal operations")
+            .count()
     }
 
     /// A GET request builder for `path`.
     pub fn get(&self, path: &str) -> RequestBuilder<'_> {
-        RequestBuilder { server: self, path: path.to_string(), from: None, headers: Vec::new() }
+        RequestBuilder {
+            server: self,
+            path: path.to_string(),
+            from: None,
+            headers: Vec::new(),
+        }
     }
 
     pub fn error_log(&self) -> String {
@@ -445,7 +559,8 @@ impl Server {
 
     /// The parent's resident memory in KiB.
     pub fn parent_rss_kib(&self) -> u64 {
-        let status = fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("httpd's /proc status");
+        let status = fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("httpd's /proc status");
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -457,14 +572,26 @@ impl Server {
     pub fn crash_lines(&self) -> Vec<String> {
         self.error_log()
             .lines()
-            .filter(|l| ["exit signal", "Segmentation fault", "segfault", "Aborted", "panicked"].iter().any(|bad| l.contains(bad)))
+            .filter(|l| {
+                [
+                    "exit signal",
+                    "Segmentation fault",
+                    "segfault",
+                    "Aborted",
+                    "panicked",
+                ]
+                .iter()
+                .any(|bad| l.contains(bad))
+            })
             .map(str::to_string)
             .collect()
     }
 
     /// Stops httpd (SIGTERM) and waits for it; asserts no child crashed.
     pub fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
         signal(child.id(), "TERM");
         let deadline = Instant::now() + PATIENCE;
         while child.try_wait().unwrap().is_none() {
@@ -477,7 +604,11 @@ impl Server {
         }
         if !std::thread::panicking() {
             let crashes = self.crash_lines();
-            assert!(crashes.is_empty(), "httpd children crashed:\n{}", crashes.join("\n"));
+            assert!(
+                crashes.is_empty(),
+                "httpd children crashed:\n{}",
+                crashes.join("\n")
+            );
         }
     }
 }
@@ -494,18 +625,31 @@ impl Drop for Server {
 }
 
 fn signal(pid: u32, name: &str) {
-    let status = Command::new("kill").arg(format!("-{name}")).arg(pid.to_string()).status().expect("run kill");
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("run kill");
     assert!(status.success(), "kill -{name} {pid} failed");
 }
 
 fn output_text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn running_as_root() -> bool {
     fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Uid:").map(|v| v.split_whitespace().nth(1) == Some("0"))))
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("Uid:")
+                    .map(|v| v.split_whitespace().nth(1) == Some("0"))
+            })
+        })
         .unwrap_or(false)
 }
 
@@ -543,7 +687,10 @@ impl RequestBuilder<'_> {
     /// The client's source address: any 127.0.0.0/8 address, or ::1.
     pub fn from(mut self, address: &str) -> Self {
         let ip: IpAddr = address.parse().expect("a client address");
-        assert!(ip.is_loopback(), "tests use loopback addresses only, not {ip}");
+        assert!(
+            ip.is_loopback(),
+            "tests use loopback addresses only, not {ip}"
+        );
         self.from = Some(ip);
         self
     }
@@ -562,12 +709,17 @@ impl RequestBuilder<'_> {
         let from = self.from.unwrap_or("127.0.0.1".parse().unwrap());
         let mut stream = connect_from(from, self.server.port);
         stream.set_read_timeout(Some(PATIENCE)).unwrap();
-        let mut request = format!("GET {} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n", self.path, self.server.port);
+        let mut request = format!(
+            "GET {} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n",
+            self.path, self.server.port
+        );
         for (name, value) in &self.headers {
             let _ = write!(request, "{name}: {value}\r\n");
         }
         request += "\r\n";
-        stream.write_all(request.as_bytes()).expect("send the request");
+        stream
+            .write_all(request.as_bytes())
+            .expect("send the request");
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).expect("read the response");
         Response::parse(&raw)
@@ -581,9 +733,14 @@ fn connect_from(from: IpAddr, port: u16) -> TcpStream {
         IpAddr::V6(_) => (Ipv6Addr::LOCALHOST, port).into(),
     };
     let domain = socket2::Domain::for_address(target);
-    let socket = socket2::Socket::new(domain, socket2::Type::STREAM, None).expect("a client socket");
-    socket.bind(&SocketAddr::new(from, 0).into()).unwrap_or_else(|e| panic!("bind the client to {from}: {e}"));
-    socket.connect(&target.into()).unwrap_or_else(|e| panic!("connect from {from} to {target}: {e}"));
+    let socket =
+        socket2::Socket::new(domain, socket2::Type::STREAM, None).expect("a client socket");
+    socket
+        .bind(&SocketAddr::new(from, 0).into())
+        .unwrap_or_else(|e| panic!("bind the client to {from}: {e}"));
+    socket
+        .connect(&target.into())
+        .unwrap_or_else(|e| panic!("connect from {from} to {target}: {e}"));
     socket.into()
 }
 
@@ -600,13 +757,27 @@ impl Response {
         let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
         let mut lines = head.lines();
         let status_line = lines.next().unwrap_or("");
-        let status = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
-        let headers = lines.filter_map(|l| l.split_once(':')).map(|(n, v)| (n.trim().to_string(), v.trim().to_string())).collect();
-        Response { status, headers, body: body.to_string() }
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        Response {
+            status,
+            headers,
+            body: body.to_string(),
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -624,7 +795,13 @@ impl AccessEntry {
     fn parse(line: &str) -> AccessEntry {
         let mut parts = line.splitn(5, '|').map(str::to_string);
         let mut next = || parts.next().unwrap_or_default();
-        AccessEntry { client: next(), status: next(), path: next(), decision: next(), reason: next() }
+        AccessEntry {
+            client: next(),
+            status: next(),
+            path: next(),
+            decision: next(),
+            reason: next(),
+        }
     }
 }
 

@@ -1,0 +1,491 @@
+//! The policy handle: an engine [`ScopeConfig`] behind an opaque pointer,
+//! built by applying directives one at a time.
+//!
+//! Thread-safety: a policy is immutable once configured, so any number of
+//! threads may evaluate it at once (`photoguard_policy` is `Send + Sync`);
+//! `photoguard_policy_apply` needs exclusive access, like any `&mut`.
+
+use std::ffi::{CString, c_char, c_uint};
+use std::ptr;
+
+use photoguard_engine::{DenyAction, DirectiveContext, Origin, ScopeConfig};
+
+use super::boundary::{guard, panic_point};
+use super::result::{Failure, photoguard_result};
+use super::text::{BadText, ErrorBuffer, borrow_str};
+
+/// What `file` is taken to be when the caller passes NULL.
+pub const INLINE_FILE: &str = "(inline)";
+
+/// The opaque policy. C sees only `struct photoguard_policy *`.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct photoguard_policy {
+    scope: ScopeConfig,
+    /// NUL-terminated copies of texts the engine keeps as Rust strings, so
+    /// that C can be handed pointers into the policy.
+    redirect_url: Option<CString>,
+    client_ip_header: CString,
+    /// Set when a panic interrupted `apply`: the scope may be half-changed,
+    /// so every later call on this policy fails closed.
+    poisoned: bool,
+}
+
+// Evaluating from many threads at once is part of the contract.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<photoguard_policy>();
+};
+
+impl photoguard_policy {
+    fn from_scope(scope: ScopeConfig) -> photoguard_policy {
+        let mut policy = photoguard_policy {
+            scope,
+            redirect_url: None,
+            client_ip_header: CString::default(),
+            poisoned: false,
+        };
+        policy.refresh_texts();
+        policy
+    }
+
+    fn refresh_texts(&mut self) {
+        // The engine refuses NUL (a control character) in redirect URLs and
+        // header names, so these conversions do not fail; if one ever did,
+        // the pointer would be NULL / empty rather than wrong.
+        self.redirect_url = match self.scope.deny_action() {
+            DenyAction::Redirect(url) => CString::new(url.as_bytes()).ok(),
+            _ => None,
+        };
+        self.client_ip_header = CString::new(self.scope.client_ip_header()).unwrap_or_default();
+    }
+
+    pub fn scope(&self) -> &ScopeConfig {
+        &self.scope
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
+    /// The redirect URL as C text, NULL unless the deny action redirects.
+    pub fn redirect_url_ptr(&self) -> *const c_char {
+        self.redirect_url
+            .as_deref()
+            .map_or(ptr::null(), |url| url.as_ptr())
+    }
+}
+
+fn text_failure(argument: &'static str, problem: BadText) -> Failure {
+    match problem {
+        BadText::Null => Failure::null(argument),
+        BadText::NotUtf8 => Failure::new(
+            photoguard_result::InvalidUtf8,
+            format!("{argument} is not valid UTF-8"),
+        ),
+    }
+}
+
+pub(crate) fn poisoned_failure() -> Failure {
+    Failure::new(
+        photoguard_result::Poisoned,
+        "the policy is unusable after an internal error; free it and build a new one",
+    )
+}
+
+/// A new, empty policy (the engine's defaults: gate off, deny 403, enforce,
+/// X-Forwarded-For). NULL only if a panic was caught.
+#[unsafe(no_mangle)]
+pub extern "C" fn photoguard_policy_new() -> *mut photoguard_policy {
+    guard(ptr::null_mut, || {
+        panic_point();
+        Box::into_raw(Box::new(photoguard_policy::from_scope(ScopeConfig::new())))
+    })
+}
+
+/// Frees a policy. NULL is accepted and ignored.
+///
+/// # Safety
+/// `policy` is NULL or a pointer from `photoguard_policy_new` or
+/// `photoguard_policy_merge` not yet freed, and no other call uses it now or
+/// later.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn photoguard_policy_free(policy: *mut photoguard_policy) {
+    guard(
+        || (),
+        || {
+            if !policy.is_null() {
+                // SAFETY: the pointer came from Box::into_raw in this module
+                // and is freed once (caller's promise).
+                drop(unsafe { Box::from_raw(policy) });
+            }
+        },
+    )
+}
+
+/// Applies one directive, `directive` with its raw argument text `args`, as
+/// written at `file`:`line` (`file` NULL means `(inline)`). On failure the
+/// policy is unchanged and the error buffer holds the engine's message.
+///
+/// # Safety
+/// `policy` is NULL or a live policy that no other thread uses during the
+/// call; `directive`, `args` and `file` are NULL or NUL-terminated strings;
+/// `err_buf` is NULL or writable for `err_len` bytes; `err_written` is NULL
+/// or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn photoguard_policy_apply(
+    policy: *mut photoguard_policy,
+    directive: *const c_char,
+    args: *const c_char,
+    file: *const c_char,
+    line: c_uint,
+    err_buf: *mut c_char,
+    err_len: usize,
+    err_written: *mut usize,
+) -> photoguard_result {
+    guard(
+        || photoguard_result::Panic,
+        || {
+            // SAFETY: err_buf/err_len/err_written are as the caller promises.
+            let mut error = unsafe { ErrorBuffer::from_raw(err_buf, err_len, err_written) };
+            error.clear();
+            // SAFETY: the pointers are as the caller promises (see above).
+            let outcome = guard(
+                || Err(Failure::panic()),
+                || unsafe { apply(policy, directive, args, file, line) },
+            );
+            if outcome
+                .as_ref()
+                .is_err_and(|f| f.code == photoguard_result::Panic)
+                && !policy.is_null()
+            {
+                // SAFETY: non-NULL, live and exclusively ours for this call;
+                // the panicked body's borrow of it has ended.
+                unsafe { (*policy).poisoned = true };
+            }
+            match outcome {
+                Ok(()) => photoguard_result::Ok,
+                Err(failure) => {
+                    error.set(&failure.message);
+                    failure.code
+                }
+            }
+        },
+    )
+}
+
+/// # Safety
+/// As [`photoguard_policy_apply`].
+unsafe fn apply(
+    policy: *mut photoguard_policy,
+    directive: *const c_char,
+    args: *const c_char,
+    file: *const c_char,
+    line: c_uint,
+) -> Result<(), Failure> {
+    // SAFETY: NULL or a live policy used by no one else during the call.
+    let policy = unsafe { policy.as_mut() }.ok_or_else(|| Failure::null("policy"))?;
+    if policy.poisoned {
+        return Err(poisoned_failure());
+    }
+    // SAFETY: NULL or NUL-terminated strings that outlive this call.
+    let (directive, args) = unsafe { (borrow_str(directive), borrow_str(args)) };
+    let directive = directive.map_err(|p| text_failure("directive", p))?;
+    let args = args.map_err(|p| text_failure("args", p))?;
+    let file = match file.is_null() {
+        true => INLINE_FILE,
+        // SAFETY: a NUL-terminated string that outlives this call.
+        false => unsafe { borrow_str(file) }.map_err(|p| text_failure("file", p))?,
+    };
+    panic_point();
+    let context = DirectiveContext {
+        origin: Origin::new(file, line),
+        server_root: None,
+    };
+    policy
+        .scope
+        .apply(directive, args, &context)
+        .map_err(|e| Failure::new(photoguard_result::Config, e.to_string()))?;
+    policy.refresh_texts();
+    Ok(())
+}
+
+/// The policy a child scope sees inside its parent, as a new policy the
+/// caller frees. NULL if either argument is NULL or poisoned, or on a caught
+/// panic.
+///
+/// # Safety
+/// `parent` and `child` are NULL or live policies not being changed by
+/// another thread during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn photoguard_policy_merge(
+    parent: *const photoguard_policy,
+    child: *const photoguard_policy,
+) -> *mut photoguard_policy {
+    guard(ptr::null_mut, || {
+        // SAFETY: NULL or live policies nobody changes during the call.
+        let (Some(parent), Some(child)) = (unsafe { parent.as_ref() }, unsafe { child.as_ref() })
+        else {
+            return ptr::null_mut();
+        };
+        if parent.poisoned || child.poisoned {
+            return ptr::null_mut();
+        }
+        panic_point();
+        let merged = ScopeConfig::merge(&parent.scope, &child.scope);
+        Box::into_raw(Box::new(photoguard_policy::from_scope(merged)))
+    })
+}
+
+/// The name of the header the policy reads the forwarded client address from
+/// (`X-Forwarded-For` unless `PhotoGuardClientIPHeader` says otherwise), so a
+/// host knows which header to pass to `photoguard_policy_evaluate`. NULL if
+/// `policy` is NULL or poisoned.
+///
+/// # Safety
+/// `policy` is NULL or a live policy. The text lives inside the policy: valid
+/// until it is freed or changed by `photoguard_policy_apply`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn photoguard_policy_client_ip_header(
+    policy: *const photoguard_policy,
+) -> *const c_char {
+    guard(ptr::null, || {
+        // SAFETY: NULL or a live policy.
+        match unsafe { policy.as_ref() } {
+            Some(policy) if !policy.poisoned => policy.client_ip_header.as_ptr(),
+            _ => ptr::null(),
+        }
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::ffi::CStr;
+
+    use super::*;
+    use crate::boundary::injected;
+
+    /// The result of one `photoguard_policy_apply` and its error text.
+    pub(crate) fn apply_c(
+        policy: *mut photoguard_policy,
+        directive: &CStr,
+        args: &CStr,
+    ) -> (photoguard_result, String) {
+        let mut buf = [0x55 as c_char; 512];
+        let mut written = usize::MAX;
+        // SAFETY: live policy (or NULL on purpose), static C strings, a
+        // buffer of buf.len() bytes and a length slot.
+        let result = unsafe {
+            photoguard_policy_apply(
+                policy,
+                directive.as_ptr(),
+                args.as_ptr(),
+                c"photos.conf".as_ptr(),
+                14,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut written,
+            )
+        };
+        // SAFETY: apply always NUL-terminates a non-empty buffer.
+        let text = unsafe { CStr::from_ptr(buf.as_ptr()) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            written,
+            text.len(),
+            "err_written counts the bytes before the NUL"
+        );
+        (result, text)
+    }
+
+    /// A policy that frees itself.
+    pub(crate) struct Owned(pub *mut photoguard_policy);
+
+    impl Owned {
+        pub(crate) fn new() -> Owned {
+            let policy = photoguard_policy_new();
+            assert!(!policy.is_null());
+            Owned(policy)
+        }
+
+        pub(crate) fn get(&self) -> &photoguard_policy {
+            // SAFETY: a live policy from photoguard_policy_new/merge.
+            unsafe { &*self.0 }
+        }
+    }
+
+    impl Drop for Owned {
+        fn drop(&mut self) {
+            // SAFETY: ours, freed once.
+            unsafe { photoguard_policy_free(self.0) };
+        }
+    }
+
+    #[test]
+    fn applying_directives_configures_the_scope() {
+        let policy = Owned::new();
+        assert_eq!(
+            apply_c(policy.0, c"PhotoGuard", c"On"),
+            (photoguard_result::Ok, String::new())
+        );
+        assert_eq!(
+            apply_c(
+                policy.0,
+                c"PhotoGuardAllowNetwork",
+                c"10.20.16.0/20 192.0.2.10"
+            )
+            .0,
+            photoguard_result::Ok
+        );
+        let scope = policy.get().scope();
+        assert!(scope.enabled());
+        let rules = scope.networks().unwrap().rules();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(
+            rules[0].reason().to_str().unwrap(),
+            "network 10.20.16.0/20 (photos.conf:14)"
+        );
+    }
+
+    #[test]
+    fn a_config_error_carries_the_engine_message_and_changes_nothing() {
+        let policy = Owned::new();
+        let (result, text) = apply_c(policy.0, c"PhotoGuardAllowNetwork", c"10.20.16.7/20");
+        assert_eq!(result, photoguard_result::Config);
+        assert_eq!(
+            text,
+            "PhotoGuardAllowNetwork: '10.20.16.7/20': host bits are set for a /20; did you mean 10.20.16.0/20?"
+        );
+        assert!(policy.get().scope().networks().is_none());
+    }
+
+    #[test]
+    fn a_null_file_is_inline() {
+        let policy = Owned::new();
+        // SAFETY: live policy, static strings, no error buffer.
+        let result = unsafe {
+            photoguard_policy_apply(
+                policy.0,
+                c"PhotoGuardAllowCookie".as_ptr(),
+                c"LtpaToken2".as_ptr(),
+                ptr::null(),
+                0,
+                ptr::null_mut(),
+                0,
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!(result, photoguard_result::Ok);
+        let rule = &policy.get().scope().cookies().unwrap().rules()[0];
+        assert_eq!(
+            rule.reason().to_str().unwrap(),
+            "cookie LtpaToken2 ((inline):0)"
+        );
+    }
+
+    #[test]
+    fn null_and_non_utf8_arguments_are_refused() {
+        let policy = Owned::new();
+        assert_eq!(
+            apply_c(ptr::null_mut(), c"PhotoGuard", c"On"),
+            (photoguard_result::NullArgument, "policy is NULL".into())
+        );
+        assert_eq!(
+            apply_c(policy.0, c"PhotoGuard", c"\xff"),
+            (
+                photoguard_result::InvalidUtf8,
+                "args is not valid UTF-8".into()
+            )
+        );
+        let mut buf = [1 as c_char; 64];
+        // SAFETY: live policy, NULL directive on purpose, a real buffer.
+        let result = unsafe {
+            photoguard_policy_apply(
+                policy.0,
+                ptr::null(),
+                c"On".as_ptr(),
+                ptr::null(),
+                0,
+                buf.as_mut_ptr(),
+                buf.len(),
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!(result, photoguard_result::NullArgument);
+        // SAFETY: NUL-terminated by apply.
+        let message = unsafe { CStr::from_ptr(buf.as_ptr()) };
+        assert_eq!(message, c"directive is NULL");
+    }
+
+    #[test]
+    fn a_panic_in_apply_is_caught_and_poisons_the_policy() {
+        let policy = Owned::new();
+        injected::arm();
+        let (result, text) = apply_c(policy.0, c"PhotoGuard", c"On");
+        assert_eq!(result, photoguard_result::Panic);
+        assert_eq!(text, "internal error (a panic was caught); failing closed");
+        assert!(policy.get().is_poisoned());
+        let (result, _) = apply_c(policy.0, c"PhotoGuard", c"On");
+        assert_eq!(result, photoguard_result::Poisoned);
+        // SAFETY: live policies.
+        assert!(unsafe { photoguard_policy_merge(policy.0, policy.0) }.is_null());
+        // SAFETY: live policy.
+        assert!(unsafe { photoguard_policy_client_ip_header(policy.0) }.is_null());
+    }
+
+    #[test]
+    fn a_panic_in_new_or_merge_returns_null() {
+        injected::arm();
+        assert!(photoguard_policy_new().is_null());
+        let policy = Owned::new();
+        injected::arm();
+        // SAFETY: live policies.
+        assert!(unsafe { photoguard_policy_merge(policy.0, policy.0) }.is_null());
+    }
+
+    #[test]
+    fn merge_makes_a_new_policy_with_the_childs_overrides() {
+        let parent = Owned::new();
+        apply_c(parent.0, c"PhotoGuard", c"On");
+        apply_c(
+            parent.0,
+            c"PhotoGuardDenyAction",
+            c"redirect https://www.example.com/",
+        );
+        let child = Owned::new();
+        apply_c(child.0, c"PhotoGuardDenyAction", c"404");
+        // SAFETY: live policies.
+        let merged = Owned(unsafe { photoguard_policy_merge(parent.0, child.0) });
+        assert!(!merged.0.is_null());
+        assert!(merged.get().scope().enabled());
+        assert_eq!(merged.get().scope().deny_action(), &DenyAction::NotFound);
+        assert!(merged.get().redirect_url_ptr().is_null());
+        // SAFETY: the redirect URL lives in the parent policy.
+        let url = unsafe { CStr::from_ptr(parent.get().redirect_url_ptr()) };
+        assert_eq!(url, c"https://www.example.com/");
+        // SAFETY: NULL on purpose.
+        assert!(unsafe { photoguard_policy_merge(ptr::null(), child.0) }.is_null());
+    }
+
+    #[test]
+    fn the_client_ip_header_follows_the_directive() {
+        let policy = Owned::new();
+        // SAFETY: live policy; the text lives in it.
+        let header =
+            || unsafe { CStr::from_ptr(photoguard_policy_client_ip_header(policy.0)) }.to_owned();
+        assert_eq!(header().as_c_str(), c"X-Forwarded-For");
+        apply_c(policy.0, c"PhotoGuardClientIPHeader", c"X-Real-IP");
+        assert_eq!(header().as_c_str(), c"X-Real-IP");
+        // SAFETY: NULL on purpose.
+        assert!(unsafe { photoguard_policy_client_ip_header(ptr::null()) }.is_null());
+    }
+
+    #[test]
+    fn freeing_null_is_harmless() {
+        // SAFETY: NULL is documented as accepted.
+        unsafe { photoguard_policy_free(ptr::null_mut()) };
+    }
+}
