@@ -12,6 +12,7 @@ use std::fmt;
 use aho_corasick::{AhoCorasick, MatchKind, packed};
 
 use super::origin::Origin;
+use super::tokenize::is_token_byte;
 
 /// `LtpaToken2` (any non-empty value) or `STPluginActivePage=stMeetingroom`.
 #[derive(Debug, Clone)]
@@ -32,11 +33,6 @@ impl fmt::Display for CookieParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "'{}': {}", self.token, self.problem)
     }
-}
-
-/// RFC 7230 `tchar`: what a cookie name may consist of.
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// RFC 6265 `cookie-octet`: what a cookie value may consist of.

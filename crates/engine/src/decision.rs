@@ -45,6 +45,33 @@ pub enum Mode {
     Report,
 }
 
+/// The TCP peer's address as the host holds it.
+#[derive(Debug, Clone, Copy)]
+pub enum Peer<'a> {
+    /// Already an address (e.g. from a binary socket address).
+    Ip(IpAddr),
+    /// Network-order octets: 4 for IPv4, 16 for IPv6.
+    Octets(&'a [u8]),
+    /// Text such as `10.1.2.3` or `::1` (surrounding blanks allowed).
+    Text(&'a [u8]),
+}
+
+impl Peer<'_> {
+    /// The address, or `None` when the bytes are no address (the caller
+    /// must then deny).
+    pub fn address(self) -> Option<IpAddr> {
+        match self {
+            Peer::Ip(ip) => Some(ip),
+            Peer::Octets(octets) => match octets.len() {
+                4 => <[u8; 4]>::try_from(octets).ok().map(IpAddr::from),
+                16 => <[u8; 16]>::try_from(octets).ok().map(IpAddr::from),
+                _ => None,
+            },
+            Peer::Text(text) => super::network::parse_client_address(text),
+        }
+    }
+}
+
 /// One request, as the engine sees it. Borrowed: building one allocates nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
@@ -66,10 +93,18 @@ pub enum Verdict {
 
 impl Verdict {
     pub fn as_str(self) -> &'static str {
+        match self.as_cstr().to_str() {
+            Ok(name) => name,
+            Err(_) => unreachable!("verdict names are ASCII"),
+        }
+    }
+
+    /// The name as a static C string (`PHOTOGUARD_DECISION`'s value).
+    pub fn as_cstr(self) -> &'static CStr {
         match self {
-            Verdict::Allow => "allow",
-            Verdict::Deny => "deny",
-            Verdict::WouldDeny => "would-deny",
+            Verdict::Allow => c"allow",
+            Verdict::Deny => c"deny",
+            Verdict::WouldDeny => c"would-deny",
         }
     }
 
@@ -85,6 +120,9 @@ pub enum Reason<'p> {
     Cookie(&'p CookieRule),
     NoRuleMatched,
     GateOff,
+    /// The host gave no usable peer address: the request is denied whatever
+    /// the mode (fail closed).
+    NoClientAddress,
 }
 
 impl<'p> Reason<'p> {
@@ -96,6 +134,7 @@ impl<'p> Reason<'p> {
             Reason::Cookie(rule) => rule.reason(),
             Reason::NoRuleMatched => c"no rule matched",
             Reason::GateOff => c"PhotoGuard is off",
+            Reason::NoClientAddress => c"no parsable client address",
         }
     }
 

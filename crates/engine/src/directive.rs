@@ -25,6 +25,20 @@ pub enum DirectiveKind {
     Mode,
 }
 
+impl DirectiveKind {
+    /// Whether the directive adds to a network list, whose lookup index a
+    /// host should build once the configuration is read
+    /// ([`crate::ScopeConfig::prepare`]) rather than on the first request.
+    pub fn builds_network_index(self) -> bool {
+        matches!(
+            self,
+            DirectiveKind::AllowNetwork
+                | DirectiveKind::AllowNetworkFile
+                | DirectiveKind::TrustedProxy
+        )
+    }
+}
+
 pub const DIRECTIVES: &[DirectiveInfo] = &[
     DirectiveInfo { kind: DirectiveKind::Enable, name: c"PhotoGuard", usage: c"On|Off - enable the photoguard gate for this scope" },
     DirectiveInfo {

@@ -12,7 +12,7 @@ pub mod origin;
 pub mod scope;
 pub mod tokenize;
 
-pub use decision::{Decision, DenyAction, Mode, Reason, Request, Verdict};
+pub use decision::{Decision, DenyAction, Mode, Peer, Reason, Request, Verdict};
 pub use directive::{ConfigError, DIRECTIVES, DirectiveInfo, DirectiveKind};
 pub use origin::Origin;
 pub use scope::{DirectiveContext, ScopeConfig};

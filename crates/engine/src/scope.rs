@@ -8,19 +8,20 @@
 //! add up. Lists are shared (`Arc`), so a merge made per request copies no
 //! ranges.
 
-use std::net::IpAddr;
+use std::ffi::{CStr, CString};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::cookie::{CookieRule, CookieRules};
-use super::decision::{Decision, DenyAction, Mode, Reason, Request, Verdict};
+use super::decision::{Decision, DenyAction, Mode, Peer, Reason, Request, Verdict};
 use super::directive::{ConfigError, DirectiveInfo, DirectiveKind};
 use super::forwarded::resolve_client;
 use super::network::{NetRule, NetworkSet, parse_network};
 use super::origin::Origin;
-use super::tokenize::split_words;
+use super::tokenize::{is_token_byte, split_words};
 
-pub const DEFAULT_CLIENT_IP_HEADER: &str = "X-Forwarded-For";
+pub const DEFAULT_CLIENT_IP_HEADER: &CStr = c"X-Forwarded-For";
 
 static DEFAULT_DENY_ACTION: DenyAction = DenyAction::Forbidden;
 
@@ -39,7 +40,8 @@ pub struct ScopeConfig {
     networks: Option<Arc<NetworkSet>>,
     cookies: Option<Arc<CookieRules>>,
     trusted_proxies: Option<Arc<NetworkSet>>,
-    client_ip_header: Option<Arc<str>>,
+    /// NUL-terminated, so that a host can look it up without copying.
+    client_ip_header: Option<Arc<CStr>>,
     deny_action: Option<DenyAction>,
     mode: Option<Mode>,
 }
@@ -105,12 +107,11 @@ impl ScopeConfig {
             }
             DirectiveKind::ClientIpHeader => {
                 let header = single()?;
-                if !header
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-                {
+                if !header.bytes().all(is_token_byte) {
                     return Err(err(format!("'{header}' is not a header name")));
                 }
+                let header = CString::new(header)
+                    .map_err(|_| err(format!("'{header}' is not a header name")))?;
                 self.client_ip_header = Some(header.into());
             }
             DirectiveKind::DenyAction => {
@@ -195,6 +196,30 @@ impl ScopeConfig {
         }
     }
 
+    /// The one decision every host makes (the Apache module, the C library,
+    /// the command-line tool): from the peer as the host holds it, failing
+    /// closed when it is no address. Allocation-free once prepared.
+    pub fn decide<'p>(
+        &'p self,
+        peer: Peer,
+        cookie_header: Option<&[u8]>,
+        forwarded_for: Option<&[u8]>,
+    ) -> Decision<'p> {
+        match peer.address() {
+            Some(peer) => self.evaluate(&Request {
+                peer,
+                cookie_header,
+                forwarded_for,
+            }),
+            None => Decision {
+                verdict: Verdict::Deny,
+                reason: Reason::NoClientAddress,
+                client: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                deny_action: self.deny_action(),
+            },
+        }
+    }
+
     /// Builds the network lookup indexes now (see [`NetworkSet::prepare`]):
     /// a host calls this once its configuration is read, so that decisions
     /// neither build nor allocate.
@@ -229,6 +254,11 @@ impl ScopeConfig {
     }
 
     pub fn client_ip_header(&self) -> &str {
+        self.client_ip_header_cstr().to_str().unwrap_or("")
+    }
+
+    /// [`ScopeConfig::client_ip_header`] as a C string.
+    pub fn client_ip_header_cstr(&self) -> &CStr {
         self.client_ip_header
             .as_deref()
             .unwrap_or(DEFAULT_CLIENT_IP_HEADER)
@@ -265,12 +295,8 @@ impl ScopeConfig {
         cookie_header: Option<&[u8]>,
         forwarded_for: Option<&[u8]>,
     ) -> Option<Decision<'p>> {
-        let peer: IpAddr = peer.trim().parse().ok()?;
-        Some(self.evaluate(&Request {
-            peer,
-            cookie_header,
-            forwarded_for,
-        }))
+        let decision = self.decide(Peer::Text(peer.as_bytes()), cookie_header, forwarded_for);
+        (!matches!(decision.reason, Reason::NoClientAddress)).then_some(decision)
     }
 }
 

@@ -3,6 +3,12 @@
 //! tool agree on what an admin wrote: words are separated by white space, and a
 //! word may be quoted with `"` or `'` (a backslash escapes the quote inside).
 
+/// RFC 7230 `tchar`: what a header name or a cookie name may consist of.
+/// One table for every such check (cookie names, `PhotoGuardClientIPHeader`).
+pub fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 /// Why an argument string could not be split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnterminatedQuote;

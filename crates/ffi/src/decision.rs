@@ -10,8 +10,7 @@ use std::ffi::{c_char, c_int};
 use std::fmt::{self, Write as _};
 use std::ptr;
 
-use photoguard_engine::network::parse_client_address;
-use photoguard_engine::{Decision, DenyAction, Mode, Request, Verdict};
+use photoguard_engine::{Decision, DenyAction, Mode, Peer, Verdict};
 
 use super::boundary::{guard, panic_point};
 use super::policy::{photoguard_policy, poisoned_failure};
@@ -228,13 +227,14 @@ unsafe fn decide(
     }
     // SAFETY: a NUL-terminated string that outlives the call.
     let peer_text = unsafe { std::ffi::CStr::from_ptr(peer_ip) }.to_bytes();
-    let peer = parse_client_address(peer_text).ok_or_else(|| {
+    let peer = Peer::Text(peer_text);
+    if peer.address().is_none() {
         let shown = String::from_utf8_lossy(peer_text);
-        Failure::new(
+        return Err(Failure::new(
             photoguard_result::BadAddress,
             format!("peer address '{shown}' is not an IPv4 or IPv6 address"),
-        )
-    })?;
+        ));
+    }
     let too_long = |argument: &str| {
         Failure::new(
             photoguard_result::InvalidArgument,
@@ -248,11 +248,7 @@ unsafe fn decide(
     let forwarded_for = unsafe { borrow_bytes(forwarded_for, forwarded_for_len) }
         .map_err(|_| too_long("forwarded_for"))?;
     panic_point();
-    let decision = policy.scope().evaluate(&Request {
-        peer,
-        cookie_header,
-        forwarded_for,
-    });
+    let decision = policy.scope().decide(peer, cookie_header, forwarded_for);
     Ok(photoguard_decision::from_engine(&decision, policy))
 }
 
