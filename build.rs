@@ -1,6 +1,6 @@
 //! Finds the Apache httpd headers of the target server through `apxs` and,
 //! when there are some, generates the Rust bindings for the Apache module
-//! (`src/apache/`), compiles its small C shim (`apache/shim.c`) and turns the
+//! (`src/`), compiles its small C shim (`apache/shim.c`) and turns the
 //! module on with `cfg(apache22)` or
 //! `cfg(apache24)`.
 //!
@@ -162,21 +162,21 @@ impl ApacheHeaders {
     }
 }
 
-/// Bindings for exactly what `src/apache/` uses; the allowlist keeps them small.
+/// Bindings for exactly what `src/` uses; the allowlist keeps them small.
 fn generate_bindings(headers: &ApacheHeaders) {
     let bindings = bindgen::Builder::default()
         .header("apache/wrapper.h")
         .clang_args(headers.clang_args())
         .allowlist_type("module_struct|module|command_rec|cmd_parms|request_rec|conn_rec|server_rec")
         .allowlist_type("ap_directive_t|ap_configfile_t|apr_table_entry_t|apr_array_header_t")
-        .allowlist_function("ap_hook_check_access|ap_hook_access_checker|ap_hook_post_config")
+        .allowlist_function("ap_hook_check_access|ap_hook_access_checker|ap_hook_fixups|ap_hook_post_config")
         .allowlist_function("apr_pool_userdata_get|apr_pool_userdata_setn")
         .allowlist_function("apr_table_get|apr_table_setn|apr_pstrmemdup|apr_pool_cleanup_register|apr_pool_cleanup_null")
-        .allowlist_function("pg_log_rerror|pg_log_error|pg_log_enabled")
+        .allowlist_function("pg_log_rerror|pg_log_error|pg_log_enabled|pg_dir_config|pg_client_address")
         .allowlist_var("ap_server_root")
         .allowlist_var("MODULE_MAGIC_NUMBER_MAJOR|MODULE_MAGIC_NUMBER_MINOR|MODULE_MAGIC_COOKIE")
         .allowlist_var("OK|DECLINED|HTTP_FORBIDDEN|HTTP_NOT_FOUND|HTTP_MOVED_TEMPORARILY|APR_SUCCESS")
-        .allowlist_var("RSRC_CONF|ACCESS_CONF|OR_AUTHCFG|APR_HOOK_MIDDLE|AP_AUTH_INTERNAL_PER_CONF")
+        .allowlist_var("RSRC_CONF|ACCESS_CONF|OR_AUTHCFG|APR_HOOK_REALLY_FIRST|APR_HOOK_FIRST|APR_HOOK_MIDDLE|AP_AUTH_INTERNAL_PER_CONF")
         .allowlist_var("APLOG_ERR|APLOG_WARNING|APLOG_DEBUG")
         .allowlist_type("cmd_how")
         .layout_tests(false)

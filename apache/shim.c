@@ -1,13 +1,14 @@
 /* See shim.h. The only place in C where Apache 2.2 and 2.4 differ. */
 #include "shim.h"
 
-#include <http_config.h>
+#include <string.h>
+
 #include <http_log.h>
 
 #ifdef APLOG_USE_MODULE
 /* Apache 2.4: tag our messages with the module, so that they read
  * "[photoguard:error]" and obey "LogLevel photoguard:debug". The module
- * struct itself is defined in Rust (src/apache/module.rs). */
+ * struct itself is defined in Rust (src/module.rs). */
 APLOG_USE_MODULE(photoguard);
 #define PG_MARK(file, line) file, line, APLOG_MODULE_INDEX
 #define PG_HAVE_MODULE_LOGLEVEL 1
@@ -33,4 +34,29 @@ int pg_log_enabled(const request_rec *r, int level)
 #else
     return r->server != NULL && r->server->loglevel >= level;
 #endif
+}
+
+void *pg_dir_config(const request_rec *r, const module *m)
+{
+    if (r->per_dir_config == NULL || m->module_index < 0) {
+        return NULL;
+    }
+    return ap_get_module_config(r->per_dir_config, m);
+}
+
+int pg_client_address(const request_rec *r, unsigned char out[16])
+{
+#if AP_MODULE_MAGIC_AT_LEAST(20111130, 0)
+    const apr_sockaddr_t *addr = r->useragent_addr;
+#else
+    const apr_sockaddr_t *addr = r->connection != NULL ? r->connection->remote_addr : NULL;
+#endif
+    if (addr == NULL || addr->ipaddr_ptr == NULL) {
+        return 0;
+    }
+    if (addr->ipaddr_len != 4 && addr->ipaddr_len != 16) {
+        return 0;
+    }
+    memcpy(out, addr->ipaddr_ptr, (size_t)addr->ipaddr_len);
+    return addr->ipaddr_len;
 }

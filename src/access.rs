@@ -1,185 +1,168 @@
 //! The access check: asks the engine about each request and turns a denial
-//! into Apache's answer. It only ever denies: an allowed request is
-//! DECLINED (never OK), so another module can still refuse it.
+//! into Apache's answer; and the enforcement that makes that denial final.
 //!
-//! Subrequests (SSI includes, mod_dir, mod_negotiation) and internal
-//! redirects (ErrorDocument, mod_rewrite) are decided against the scope they
-//! map to, so an open page cannot pull a gated photo in. Apache skips the
-//! access phase for one whose per-directory configuration is the same as its
-//! parent's (2.2 always, 2.4 because the hook is registered with
-//! AP_AUTH_INTERNAL_PER_CONF), so nothing is decided twice for one scope; an
-//! ErrorDocument page in the same scope as the denied photo is therefore
+//! **Deciding.** An allowed request is DECLINED (never OK), so every other
+//! access rule still applies to it. Subrequests (SSI includes, mod_dir,
+//! mod_autoindex, mod_negotiation) and internal redirects (ErrorDocument,
+//! mod_rewrite) are decided against the scope their own URL or file maps to.
+//! So a `<Directory>` gate holds for every URL that reaches its files, while
+//! a `<Location>` gate holds only for URLs under it: an `Alias`, a rewrite to
+//! the file path or an SSI `include file=` from an open page reaches the
+//! same file outside the `<Location>` (see the README's section on scopes).
+//! Apache skips the access phase for a subrequest or internal redirect whose
+//! per-directory configuration equals its parent's (2.4: the hook is
+//! registered per configuration), so nothing is decided twice for one scope;
+//! an ErrorDocument page in the same scope as the denied photo is therefore
 //! still shown. After an internal redirect Apache renames the variables to
 //! REDIRECT_PHOTOGUARD_DECISION / REDIRECT_PHOTOGUARD_REASON.
+//!
+//! **Enforcing.** Under `Satisfy Any` (mod_access_compat), Apache lets
+//! authentication or another access module grant what an access hook
+//! refused, and on 2.4 a passing old-style access phase even skips the
+//! `access_checker_ex` phase. So a denial is also noted on the request, and
+//! the fixups hook, which runs for every request whatever `Satisfy` says,
+//! refuses the request again if it got that far.
+//!
+//! **Caching.** Every response of a gated scope is kept out of shared
+//! caches: mod_cache does not store it (`r->no_cache`) and downstream caches
+//! see `Cache-Control: private` unless the admin sets another. mod_cache's
+//! quick handler (`CacheQuickHandler On`) answers before any access check;
+//! with nothing ever stored, it has nothing to answer with.
 
-use std::ffi::{CStr, c_char};
 use std::fmt::Write;
 use std::net::IpAddr;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use photoguard_engine::network::parse_client_address;
-use photoguard_engine::{Decision, DenyAction, Request, Verdict};
+use photoguard_engine::{Decision, DenyAction, Peer, Reason, ScopeConfig, Verdict};
 
-use super::apr::{pool_str, table_get, table_get_str, table_setn};
-use super::bindings::*;
-use super::{compat, config, log};
+use super::bindings::{DECLINED, HTTP_FORBIDDEN, HTTP_MOVED_TEMPORARILY, HTTP_NOT_FOUND};
+use super::log;
+use super::request::Request;
 
 const DECLINE: i32 = DECLINED;
 
-/// The hook Apache calls (2.4: check_access, 2.2: access_checker).
-pub unsafe extern "C" fn check_access(r: *mut request_rec) -> i32 {
-    if r.is_null() {
-        return HTTP_FORBIDDEN as i32;
+/// The request note that carries an enforced denial's status to fixups.
+const DENIED_NOTE: &std::ffi::CStr = c"photoguard-denied";
+
+/// Decides `r` in `scope` (`None`: Apache has no photoguard configuration
+/// for it, which denies).
+pub fn check(r: &mut Request, scope: Option<&ScopeConfig>) -> i32 {
+    let Some(scope) = scope else {
+        return fail_closed(r, "no photoguard configuration for this request");
+    };
+    if !scope.enabled() {
+        return DECLINE;
     }
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: Apache passes the live request being processed.
-        unsafe { decide(r) }
-    }));
-    outcome.unwrap_or_else(|_| {
-        // SAFETY: `r` is still the live request.
-        unsafe { fail_closed(r, "internal error (panic) while deciding") }
-    })
+    r.forbid_caching();
+    let peer = r.client_address();
+    let forwarded_for = if scope.reads_client_ip_header() {
+        r.header(scope.client_ip_header_cstr())
+    } else {
+        None
+    };
+    let decision = scope.decide(
+        peer.map_or(Peer::Octets(&[]), Peer::Ip),
+        r.header(c"Cookie"),
+        forwarded_for,
+    );
+    if matches!(decision.reason, Reason::NoClientAddress) {
+        return fail_closed(r, "Apache gave no client address");
+    }
+    let peer = decision_peer(peer, &decision);
+    record(r, &decision);
+    match decision.verdict {
+        Verdict::Allow => {
+            if r.log_enabled(log::DEBUG) {
+                r.log(log::DEBUG, &describe(r, "allowed client", peer, &decision));
+            }
+            r.default_header_out(c"Cache-Control", c"private");
+            DECLINE
+        }
+        Verdict::WouldDeny => {
+            let line = describe(r, "report mode, would deny client", peer, &decision);
+            r.log(log::WARNING, &line);
+            r.default_header_out(c"Cache-Control", c"private");
+            DECLINE
+        }
+        Verdict::Deny => {
+            r.log(log::ERR, &describe(r, "denied client", peer, &decision));
+            respond(r, decision.deny_action)
+        }
+    }
 }
 
-/// # Safety
-/// `r` is the live request Apache passed to the hook.
-unsafe fn decide(r: *mut request_rec) -> i32 {
-    // SAFETY: live request (caller) for every call below.
-    unsafe {
-        let Some(scope) = config::for_request(r) else {
-            return fail_closed(r, "no photoguard configuration for this request");
-        };
-        if !scope.enabled() {
-            return DECLINE;
-        }
-        let Some(peer) =
-            compat::client_ip_text(r).and_then(|text| parse_client_address(text.to_bytes()))
-        else {
-            return fail_closed(r, "Apache gave no parsable client address");
-        };
-        let headers_in = (*r).headers_in;
-        let cookie_header = table_get(headers_in, c"Cookie");
-        let forwarded_for = if scope.reads_client_ip_header() {
-            table_get_str(headers_in, scope.client_ip_header())
-        } else {
-            None
-        };
-        let decision = scope.evaluate(&Request {
-            peer,
-            cookie_header,
-            forwarded_for,
-        });
-        record(r, &decision);
-        match decision.verdict {
-            Verdict::Allow => {
-                if log::enabled(r, log::DEBUG) {
-                    log::request(
-                        r,
-                        log::DEBUG,
-                        &describe(r, "allowed client", peer, &decision),
-                    );
-                }
-                DECLINE
-            }
-            Verdict::WouldDeny => {
-                log::request(
-                    r,
-                    log::WARNING,
-                    &describe(r, "report mode, would deny client", peer, &decision),
-                );
-                DECLINE
-            }
-            Verdict::Deny => {
-                log::request(r, log::ERR, &describe(r, "denied client", peer, &decision));
-                respond(r, decision.deny_action)
-            }
+/// Fixups: a request denied in the access phase that got this far (another
+/// module granted it under `Satisfy Any`) is refused again.
+pub fn enforce(r: &mut Request) -> i32 {
+    match r.note(DENIED_NOTE) {
+        None => DECLINE,
+        Some(_) => {
+            r.log(
+                log::ERR,
+                &format!(
+                    "photoguard: refusing {} again: another module granted a request photoguard denied (Satisfy Any?)",
+                    log::escaped(r.uri())
+                ),
+            );
+            HTTP_FORBIDDEN as i32
         }
     }
+}
+
+/// The peer to name in a log line: the TCP peer when a trusted proxy's
+/// header gave another client.
+fn decision_peer(peer: Option<IpAddr>, decision: &Decision) -> IpAddr {
+    peer.unwrap_or(decision.client)
 }
 
 /// PHOTOGUARD_DECISION and PHOTOGUARD_REASON for logs, CGI and mod_rewrite.
-///
-/// # Safety
-/// `r` is live.
-unsafe fn record(r: *mut request_rec, decision: &Decision) {
-    let verdict: &'static CStr = match decision.verdict {
-        Verdict::Allow => c"allow",
-        Verdict::Deny => c"deny",
-        Verdict::WouldDeny => c"would-deny",
-    };
-    // SAFETY: live request; the verdict is static, and the reason is copied
-    // into the request pool because the config it points into may be freed
-    // before the table (a subrequest's merged config lives in its own pool).
-    unsafe {
-        let env = (*r).subprocess_env;
-        table_setn(env, c"PHOTOGUARD_DECISION", verdict.as_ptr());
-        table_setn(
-            env,
-            c"PHOTOGUARD_REASON",
-            pool_str((*r).pool, decision.reason.text().to_bytes()),
-        );
-    }
+fn record(r: &mut Request, decision: &Decision) {
+    r.set_env(c"PHOTOGUARD_DECISION", decision.verdict.as_cstr());
+    // Copied into the request pool: a scope read from .htaccess, and the
+    // reason text it owns, may be freed before the request's tables.
+    r.set_env_copy(c"PHOTOGUARD_REASON", decision.reason.text().to_bytes());
 }
 
 /// What an enforced denial answers: 403 (so ErrorDocument 403 applies), 404,
 /// or a 302 whose Location Apache keeps when it builds the error response.
-///
-/// # Safety
-/// `r` is live.
-unsafe fn respond(r: *mut request_rec, action: &DenyAction) -> i32 {
-    match action {
-        DenyAction::Forbidden => HTTP_FORBIDDEN as i32,
-        DenyAction::NotFound => HTTP_NOT_FOUND as i32,
+/// A subrequest never redirects: its caller (mod_autoindex, SSI) would treat
+/// a redirect as something to show; 403 makes it leave the file out.
+fn respond(r: &mut Request, action: &DenyAction) -> i32 {
+    let status = match action {
+        DenyAction::Forbidden => HTTP_FORBIDDEN,
+        DenyAction::NotFound => HTTP_NOT_FOUND,
+        DenyAction::Redirect(_) if r.is_subrequest() => HTTP_FORBIDDEN,
         DenyAction::Redirect(url) => {
-            // SAFETY: live request; the URL is copied into its pool.
-            unsafe {
-                table_setn(
-                    (*r).headers_out,
-                    c"Location",
-                    pool_str((*r).pool, url.as_bytes()),
-                )
-            };
-            HTTP_MOVED_TEMPORARILY as i32
+            r.set_header_out(c"Location", url.as_bytes());
+            HTTP_MOVED_TEMPORARILY
         }
-    }
+    };
+    r.set_note(DENIED_NOTE, c"1");
+    status as i32
 }
 
 /// Denies with 403 when the module cannot decide, saying why.
-///
-/// # Safety
-/// `r` is live.
-unsafe fn fail_closed(r: *mut request_rec, why: &str) -> i32 {
-    // SAFETY: live request.
-    unsafe {
-        table_setn(
-            (*r).subprocess_env,
-            c"PHOTOGUARD_DECISION",
-            c"deny".as_ptr(),
-        );
-        table_setn(
-            (*r).subprocess_env,
-            c"PHOTOGUARD_REASON",
-            c"internal error".as_ptr(),
-        );
-        let uri = log::escaped(c_bytes((*r).uri));
-        log::request(
-            r,
-            log::ERR,
-            &format!("photoguard: denying {uri} (failing closed): {why}"),
-        );
-    }
+fn fail_closed(r: &mut Request, why: &str) -> i32 {
+    r.set_env(c"PHOTOGUARD_DECISION", c"deny");
+    r.set_env(c"PHOTOGUARD_REASON", c"internal error");
+    r.set_note(DENIED_NOTE, c"1");
+    let uri = log::escaped(r.uri());
+    r.log(
+        log::ERR,
+        &format!("photoguard: denying {uri} (failing closed): {why}"),
+    );
     HTTP_FORBIDDEN as i32
+}
+
+/// Fails closed for a request whose check panicked.
+pub fn panicked(r: &mut Request) -> i32 {
+    fail_closed(r, "internal error (panic) while deciding")
 }
 
 /// `photoguard: denied client 127.0.0.2 for /jane.jpg: no rule matched (403)`;
 /// the peer is named too when a trusted proxy's header gave the client.
 /// Addresses, URI and reason only: never a header or cookie value.
-///
-/// # Safety
-/// `r` is live.
-unsafe fn describe(r: *const request_rec, what: &str, peer: IpAddr, decision: &Decision) -> String {
-    // SAFETY: live request; uri is NULL or NUL-terminated.
-    let uri = log::escaped(unsafe { c_bytes((*r).uri) });
+fn describe(r: &Request, what: &str, peer: IpAddr, decision: &Decision) -> String {
+    let uri = log::escaped(r.uri());
     let mut line = format!("photoguard: {what} {}", decision.client);
     if decision.client != peer {
         let _ = write!(line, " (via trusted proxy {peer})");
@@ -189,14 +172,4 @@ unsafe fn describe(r: *const request_rec, what: &str, peer: IpAddr, decision: &D
         let _ = write!(line, " ({})", decision.deny_action);
     }
     line
-}
-
-/// # Safety
-/// `p` is NULL or NUL-terminated and outlives `'a`.
-unsafe fn c_bytes<'a>(p: *const c_char) -> &'a [u8] {
-    if p.is_null() {
-        return b"";
-    }
-    // SAFETY: see the contract.
-    unsafe { CStr::from_ptr(p) }.to_bytes()
 }

@@ -68,38 +68,6 @@ pub unsafe fn table_get<'t>(table: *const apr_table_t, name: &CStr) -> Option<&'
     (!value.is_null()).then(|| unsafe { CStr::from_ptr(value) }.to_bytes())
 }
 
-/// The value of the first entry whose key equals `name` ignoring ASCII case,
-/// for a name held as Rust text (the configured client-IP header): walking
-/// the entries avoids making a C string per request.
-///
-/// # Safety
-/// As for [`table_get`].
-pub unsafe fn table_get_str<'t>(table: *const apr_table_t, name: &str) -> Option<&'t [u8]> {
-    if table.is_null() {
-        return None;
-    }
-    // SAFETY: an apr_table_t begins with its apr_array_header_t of
-    // apr_table_entry_t; APR's own apr_table_elts() macro is this cast.
-    let entries = unsafe {
-        let array = &*table.cast::<apr_array_header_t>();
-        if array.elts.is_null() || array.nelts <= 0 {
-            return None;
-        }
-        std::slice::from_raw_parts(array.elts.cast::<apr_table_entry_t>(), array.nelts as usize)
-    };
-    entries.iter().find_map(|entry| {
-        if entry.key.is_null() || entry.val.is_null() {
-            return None;
-        }
-        // SAFETY: keys and values of a live table are NUL-terminated strings
-        // owned by the table's pool.
-        let key = unsafe { CStr::from_ptr(entry.key) }.to_bytes();
-        // SAFETY: as above.
-        key.eq_ignore_ascii_case(name.as_bytes())
-            .then(|| unsafe { CStr::from_ptr(entry.val) }.to_bytes())
-    })
-}
-
 /// Sets `key` to `value` without copying either: both must outlive the
 /// table (`key` is static; `value` is pool memory of the table's pool or a
 /// static string).

@@ -6,64 +6,57 @@
 //! - the module struct: 2.4 appends a `flags` field; `module.rs` fills every
 //!   field it names and zeroes the rest (`..zeroed()`), so the same
 //!   initializer fits both layouts;
-//! - logging: 2.4 tags messages with the module index (`APLOG_USE_MODULE`,
-//!   so that `LogLevel photoguard:debug` works); that is the one `#ifdef` in
-//!   `apache/shim.c`.
+//! - logging and the client's binary address: `apache/shim.c` (2.4 tags
+//!   messages with the module index; the address is `useragent_addr` on 2.4
+//!   and the connection's `remote_addr` on 2.2).
 
-use std::ffi::{CStr, c_char};
 use std::ptr;
 
 use super::bindings::*;
 
-/// The hook signature both versions use for access checks.
-pub type AccessHook = unsafe extern "C" fn(r: *mut request_rec) -> i32;
+/// The hook signature both versions use for access checks and fixups.
+pub type RequestHook = unsafe extern "C" fn(r: *mut request_rec) -> i32;
 
-/// Apache's view of the user agent's address, as text: on 2.4
-/// `r->useragent_ip` (so it composes with mod_remoteip), on 2.2 the
-/// connection's `remote_ip`. `None` if Apache has none.
+/// Registers the access check and the fixup that enforces its denials.
 ///
-/// # Safety
-/// `r` is the live request Apache passed to a hook.
-pub unsafe fn client_ip_text<'r>(r: *const request_rec) -> Option<&'r CStr> {
-    #[cfg(apache24)]
-    // SAFETY: `r` is a live request (caller); useragent_ip is NULL or a
-    // NUL-terminated string that lives as long as the request.
-    let text: *const c_char = unsafe { (*r).useragent_ip };
-    #[cfg(apache22)]
-    // SAFETY: as above; a request's connection outlives the request, and
-    // remote_ip is NULL or NUL-terminated.
-    let text: *const c_char = unsafe {
-        let conn = (*r).connection;
-        if conn.is_null() {
-            ptr::null()
-        } else {
-            (*conn).remote_ip
-        }
-    };
-    // SAFETY: non-NULL, NUL-terminated, outlives the request (above).
-    (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) })
-}
-
-/// Registers the access check: on 2.4 as a per-configuration access hook
-/// (as mod_access_compat does, so that Apache skips it for subrequests and
+/// The access check: on 2.4 as a per-configuration access hook (as
+/// mod_access_compat does, so that Apache skips it for subrequests and
 /// internal redirects whose configuration equals their parent's), on 2.2 as
-/// an access_checker hook.
-pub fn register_access_hook(hook: AccessHook) {
+/// an access_checker hook. It runs first among access hooks, so its denial
+/// is logged before any other module's decision.
+///
+/// The fixup runs first among fixups on both versions: fixups run for every
+/// request that reached them, whatever `Satisfy` says.
+pub fn register_access_hooks(access: RequestHook, fixups: RequestHook) {
     #[cfg(apache24)]
     // SAFETY: called from register_hooks, while Apache builds its hook
     // tables; null predecessor/successor lists are allowed.
     unsafe {
         ap_hook_check_access(
-            Some(hook),
+            Some(access),
             ptr::null(),
             ptr::null(),
-            APR_HOOK_MIDDLE as i32,
+            APR_HOOK_FIRST as i32,
             AP_AUTH_INTERNAL_PER_CONF as i32,
         );
     }
     #[cfg(apache22)]
     // SAFETY: as above.
     unsafe {
-        ap_hook_access_checker(Some(hook), ptr::null(), ptr::null(), APR_HOOK_MIDDLE as i32);
+        ap_hook_access_checker(
+            Some(access),
+            ptr::null(),
+            ptr::null(),
+            APR_HOOK_FIRST as i32,
+        );
+    }
+    // SAFETY: as above.
+    unsafe {
+        ap_hook_fixups(
+            Some(fixups),
+            ptr::null(),
+            ptr::null(),
+            APR_HOOK_REALLY_FIRST,
+        );
     }
 }

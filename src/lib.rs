@@ -1,21 +1,24 @@
-//! The Apache httpd module: `LoadModule photoguard_module libmod_photoguard.so`.
+//! The Apache httpd module: `LoadModule photoguard_module mod_photoguard.so`.
 //!
-//! Built when `build.rs` finds Apache headers through `apxs`
-//! (`cfg(photoguard_apache)`), for Apache 2.4 (`cfg(apache24)`) or Apache 2.2 /
-//! IBM HTTP Server 8.x (`cfg(apache22)`) from the same source; every
-//! difference between the two lives in [`compat`] and `apache/shim.c`.
+//! Built for the server whose headers `build.rs` finds through `apxs`: Apache
+//! 2.4 (`cfg(apache24)`) or Apache 2.2 / IBM HTTP Server 8.x
+//! (`cfg(apache22)`) from the same source; every difference between the two
+//! lives in [`compat`] and `apache/shim.c`. The policy itself is the
+//! `photoguard-engine` crate; this crate only connects it to Apache.
 //!
-//! - [`module`]: the exported `photoguard_module` struct and the directive table.
-//! - [`config`]: per-directory configs (a `ScopeConfig` each, freed by pool
-//!   cleanups) and the directive handler.
+//! One request, followed: [`module`] (the entry point Apache calls) →
+//! [`access`] (the decision and Apache's answer) → [`request`] (the typed
+//! request it reads and writes) → the engine.
+//!
+//! - [`module`]: the exported `photoguard_module`, the directive table and
+//!   every `extern "C"` entry point, each behind one panic guard.
+//! - [`access`]: the access check and the fixup that makes a denial final.
+//! - [`request`]: a safe wrapper over `request_rec`.
+//! - [`config`]: directives, through a safe wrapper over `cmd_parms`.
 //! - [`prepare`]: builds network indexes after the config is read (post_config).
-//! - [`access`]: the access-check hook that turns a decision into a response.
 //! - [`log`]: error-log messages (never a cookie value).
-//! - [`apr`]: small safe-ish helpers over APR tables and pools.
-//!
-//! All of Apache's callbacks run inside `catch_unwind`: a panic never crosses
-//! into C, and at request time it denies (fails closed).
-#![allow(unsafe_code)]
+//! - [`apr`]: pools and tables.
+//! - [`compat`]: what differs between 2.2 and 2.4.
 
 mod access;
 mod apr;
@@ -25,3 +28,4 @@ mod config;
 mod log;
 mod module;
 mod prepare;
+mod request;

@@ -1,13 +1,27 @@
-//! The module struct Apache finds with `LoadModule photoguard_module ...`,
-//! and the directive table, built from the engine's `DIRECTIVES`.
+//! Everything Apache calls: the exported `photoguard_module` struct, the
+//! directive table (built from the engine's `DIRECTIVES`), and every
+//! `extern "C"` entry point, each behind [`guard`], the one panic boundary:
+//! a panic never unwinds into C, and where it would leave a request
+//! undecided the request is denied.
+//!
+//! The entry points only turn Apache's raw pointers into typed values
+//! (`Request`, `Cmd`) and hand over to safe code: `access` decides,
+//! `config` reads directives, `prepare` builds indexes.
 
-use std::ffi::c_void;
+use std::ffi::{CStr, c_char, c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
-use photoguard_engine::DIRECTIVES;
+use photoguard_engine::{DIRECTIVES, ScopeConfig};
 
+use super::access;
+use super::apr::{pool_owned, pool_str};
 use super::bindings::*;
-use super::{access, compat, config, prepare};
+use super::compat;
+use super::config::{self, Cmd};
+use super::log;
+use super::prepare;
+use super::request::Request;
 
 /// The module struct. Exported unmangled and writable: Apache fills in
 /// `module_index`, `next` and `dynamic_load_handle` when it loads us.
@@ -26,8 +40,8 @@ pub static mut photoguard_module: module = module {
     next: ptr::null_mut(),
     magic: MODULE_MAGIC_COOKIE as _,
     rewrite_args: None,
-    create_dir_config: Some(config::create_dir_config),
-    merge_dir_config: Some(config::merge_dir_config),
+    create_dir_config: Some(create_dir_config),
+    merge_dir_config: Some(merge_dir_config),
     create_server_config: None,
     merge_server_config: None,
     cmds: COMMANDS.0.as_ptr(),
@@ -37,13 +51,16 @@ pub static mut photoguard_module: module = module {
     ..unsafe { std::mem::zeroed() }
 };
 
-/// Our slot in Apache's per-module config vectors, once Apache has loaded us.
-pub fn module_index() -> Option<usize> {
-    // SAFETY: Apache writes module_index while loading the module, before
-    // any hook runs, and only reads it afterwards; a plain read through a raw
-    // pointer (no reference to the static mut) is sound.
-    let index = unsafe { (*ptr::addr_of!(photoguard_module)).module_index };
-    usize::try_from(index).ok()
+/// Our module struct, for config-vector lookups.
+fn this_module() -> *const module {
+    ptr::addr_of!(photoguard_module)
+}
+
+/// Runs `body`, catching a panic so that nothing unwinds into Apache:
+/// `None` when it panicked, and the caller answers in a way that fails
+/// closed.
+fn guard<T>(body: impl FnOnce() -> T) -> Option<T> {
+    catch_unwind(AssertUnwindSafe(body)).ok()
 }
 
 /// Where a directive may appear: the server config and `<VirtualHost>`
@@ -74,7 +91,7 @@ const fn command_table() -> [command_rec; COMMAND_COUNT] {
         table[i] = command_rec {
             name: DIRECTIVES[i].name.as_ptr(),
             func: cmd_func {
-                raw_args: Some(config::set_directive),
+                raw_args: Some(set_directive),
             },
             cmd_data: ptr::null_mut::<c_void>(),
             req_override: DIRECTIVE_SCOPE,
@@ -87,15 +104,125 @@ const fn command_table() -> [command_rec; COMMAND_COUNT] {
 }
 
 unsafe extern "C" fn register_hooks(_pool: *mut apr_pool_t) {
-    compat::register_access_hook(access::check_access);
-    // SAFETY: called by Apache while it builds its hook tables; null
-    // predecessor/successor lists are allowed.
-    unsafe {
-        ap_hook_post_config(
-            Some(prepare::post_config),
-            ptr::null(),
-            ptr::null(),
-            APR_HOOK_MIDDLE as i32,
-        )
+    guard(|| {
+        compat::register_access_hooks(check_access, enforce_denial);
+        // SAFETY: called by Apache while it builds its hook tables; null
+        // predecessor/successor lists are allowed.
+        unsafe {
+            ap_hook_post_config(
+                Some(post_config),
+                ptr::null(),
+                ptr::null(),
+                APR_HOOK_MIDDLE as i32,
+            )
+        };
+    })
+    .unwrap_or_else(|| log::server(log::ERR, "photoguard: internal error registering hooks"))
+}
+
+/// `create_dir_config`: an empty scope (inherits everything).
+unsafe extern "C" fn create_dir_config(pool: *mut apr_pool_t, _dir: *mut c_char) -> *mut c_void {
+    // SAFETY: Apache passes a live pool.
+    guard(|| unsafe { pool_owned(pool, ScopeConfig::new()) }.cast::<c_void>()).unwrap_or_else(|| {
+        log::server(log::ERR, "photoguard: internal error creating a configuration; requests in its scope will be denied");
+        ptr::null_mut()
+    })
+}
+
+/// `merge_dir_config`: the scope `add` sees inside `base`.
+unsafe extern "C" fn merge_dir_config(
+    pool: *mut apr_pool_t,
+    base: *mut c_void,
+    add: *mut c_void,
+) -> *mut c_void {
+    // SAFETY: non-NULL configs Apache hands back are ones we made; they live
+    // as long as their pools, which outlive this call (the merged scope
+    // shares their lists through Arc, so it does not borrow them).
+    let (Some(parent), Some(child)) = (unsafe { base.cast::<ScopeConfig>().as_ref() }, unsafe {
+        add.cast::<ScopeConfig>().as_ref()
+    }) else {
+        return ptr::null_mut();
     };
+    // SAFETY: Apache passes a live pool.
+    guard(|| unsafe { pool_owned(pool, ScopeConfig::merge(parent, child)) }.cast::<c_void>())
+        .unwrap_or_else(|| {
+            log::server(log::ERR, "photoguard: internal error merging configurations; requests in that scope will be denied");
+            ptr::null_mut()
+        })
+}
+
+/// The handler of every `PhotoGuard*` directive (RAW_ARGS): the engine
+/// parses the raw argument text. Returns NULL, or an error that Apache
+/// prints as `Syntax error on line N of FILE: <error>` before refusing to
+/// start (or, in `.htaccess`, answers 500 and logs).
+unsafe extern "C" fn set_directive(
+    cmd: *mut cmd_parms,
+    mconfig: *mut c_void,
+    args: *const c_char,
+) -> *const c_char {
+    // SAFETY: Apache passes the live cmd_parms of this directive.
+    let Some(cmd) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return c"photoguard: no directive context".as_ptr();
+    };
+    let outcome = guard(|| {
+        // SAFETY: mconfig is NULL or the ScopeConfig we made for this
+        // scope; Apache reads configuration single-threaded, so nothing
+        // else holds it now.
+        let Some(scope) = (unsafe { mconfig.cast::<ScopeConfig>().as_mut() }) else {
+            return Err("photoguard: this scope's configuration could not be created".to_string());
+        };
+        // SAFETY: args is NULL or the NUL-terminated rest of the line,
+        // owned by the config pool.
+        let args = (!args.is_null()).then(|| unsafe { CStr::from_ptr(args) });
+        if config::apply(&cmd, scope, args)? {
+            // SAFETY: cmd->pool owns this scope's config.
+            unsafe { prepare::note(cmd.pool(), scope) };
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|| Err("photoguard: internal error while reading this directive".to_string()));
+    match outcome {
+        Ok(()) => ptr::null(),
+        // SAFETY: cmd->pool is the live configuration pool.
+        Err(message) => unsafe { pool_str(cmd.pool(), message.as_bytes()) },
+    }
+}
+
+/// post_config: builds the noted scopes' network indexes in the parent.
+unsafe extern "C" fn post_config(
+    pconf: *mut apr_pool_t,
+    _plog: *mut apr_pool_t,
+    _ptemp: *mut apr_pool_t,
+    s: *mut server_rec,
+) -> c_int {
+    // SAFETY: Apache passes its live configuration pool and main server.
+    guard(|| unsafe { prepare::post_config(pconf, s) }).unwrap_or_else(|| {
+        // The indexes are then built by the first request that needs them.
+        log::server(
+            log::ERR,
+            "photoguard: internal error preparing network indexes; they will be built on first use",
+        );
+        OK as c_int
+    })
+}
+
+/// The access check (2.4: check_access per configuration; 2.2:
+/// access_checker).
+unsafe extern "C" fn check_access(r: *mut request_rec) -> c_int {
+    // SAFETY: Apache passes the live request of this hook call.
+    let Some(mut request) = (unsafe { Request::from_raw(r) }) else {
+        return HTTP_FORBIDDEN as c_int;
+    };
+    let scope = request.dir_config::<ScopeConfig>(this_module());
+    guard(|| access::check(&mut request, scope)).unwrap_or_else(|| access::panicked(&mut request))
+}
+
+/// Fixups: refuses again a request photoguard denied that another module
+/// granted anyway (`Satisfy Any`).
+unsafe extern "C" fn enforce_denial(r: *mut request_rec) -> c_int {
+    // SAFETY: Apache passes the live request of this hook call.
+    let Some(mut request) = (unsafe { Request::from_raw(r) }) else {
+        return HTTP_FORBIDDEN as c_int;
+    };
+    guard(|| access::enforce(&mut request)).unwrap_or(HTTP_FORBIDDEN as c_int)
 }

@@ -12,7 +12,6 @@
 //! are built per request anyway.
 
 use std::ffi::{c_int, c_void};
-use std::panic::catch_unwind;
 use std::ptr;
 
 use photoguard_engine::ScopeConfig;
@@ -53,43 +52,32 @@ unsafe fn pending(pool: *mut apr_pool_t) -> *mut Pending {
     data.cast::<Pending>()
 }
 
-/// post_config: prepare every noted scope, then forget them.
-pub unsafe extern "C" fn post_config(
-    pconf: *mut apr_pool_t,
-    _plog: *mut apr_pool_t,
-    _ptemp: *mut apr_pool_t,
-    s: *mut server_rec,
-) -> c_int {
-    let prepared = catch_unwind(|| {
-        // SAFETY: Apache passes its live configuration pool; every noted
-        // scope is owned by it and still alive (configs are freed only when
-        // pconf is cleared, after this hook).
-        unsafe {
-            let Some(list) = pending(pconf).as_mut() else {
-                return 0;
-            };
-            let count = list.len();
-            for scope in list.drain(..) {
-                (*scope).prepare();
+/// post_config: prepares every noted scope, then forgets them.
+///
+/// # Safety
+/// `pconf` is Apache's live configuration pool and `s` its main server.
+pub unsafe fn post_config(pconf: *mut apr_pool_t, s: *mut server_rec) -> c_int {
+    // SAFETY: every noted scope is owned by pconf and still alive (configs
+    // are freed only when pconf is cleared, after this hook).
+    let count = unsafe {
+        match pending(pconf).as_mut() {
+            None => 0,
+            Some(list) => {
+                let count = list.len();
+                for scope in list.drain(..) {
+                    (*scope).prepare();
+                }
+                count
             }
-            count
         }
-    });
+    };
     // SAFETY: `s` is Apache's live main server.
     unsafe {
-        match prepared {
-            Ok(count) => log::for_server(
-                s,
-                log::DEBUG,
-                &format!("photoguard: built the network indexes of {count} configuration scope(s)"),
-            ),
-            // The indexes are then built by the first request that needs them.
-            Err(_) => log::for_server(
-                s,
-                log::ERR,
-                "photoguard: internal error preparing network indexes; they will be built on first use",
-            ),
-        }
-    }
+        log::for_server(
+            s,
+            log::DEBUG,
+            &format!("photoguard: built the network indexes of {count} configuration scope(s)"),
+        )
+    };
     OK as c_int
 }
