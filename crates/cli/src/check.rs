@@ -11,25 +11,46 @@ use std::path::PathBuf;
 use photoguard_engine::network::{canonical, parse_client_address};
 use photoguard_engine::{Decision, Reason, Request, ScopeConfig, Verdict};
 
-use super::CommandOutput;
-use super::httpd_conf::{SectionKind, load};
-use super::sections::{Policy, RequestTarget, Resolved};
+use super::httpd::{Policy, RequestTarget, Resolved, SectionKind};
+use super::{CommandOutput, ConfigSource};
 
-#[derive(Debug, Clone, Default)]
+/// The request to decide on. The field docs are `photoguard check --help`,
+/// written for a terminal: `<Location>` there is a section, not HTML.
+#[allow(rustdoc::invalid_html_tags)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct CheckOptions {
-    pub config: PathBuf,
-    pub server_root: Option<PathBuf>,
-    pub vhost: Option<String>,
-    /// The URL path, `/` when not given.
+    #[command(flatten)]
+    pub config: ConfigSource,
+    /// The URL path requested, e.g. /photos/jane.jpg; picks the
+    /// <Location>, <Directory> (DocumentRoot + path) and <Files> sections.
+    #[arg(long, value_name = "PATH", default_value = "/")]
     pub scope: String,
+    /// The file the URL maps to, when it is not DocumentRoot + PATH
+    /// (e.g. behind an Alias).
+    #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// The client address the admin is asking about.
+    /// The <VirtualHost> by ServerName or ServerAlias; default: the first
+    /// one (where httpd sends requests for unknown names).
+    #[arg(long, value_name = "NAME")]
+    pub vhost: Option<String>,
+    /// The client's address.
+    #[arg(long, value_name = "ADDR", required_unless_present = "peer")]
     pub ip: Option<String>,
-    /// The TCP peer (a proxy) when it is not the client.
+    /// The TCP peer when it is a proxy in front of the client; the
+    /// client-IP header then carries --ip unless --forwarded-for is given.
+    #[arg(long, value_name = "ADDR")]
     pub peer: Option<String>,
+    /// The Cookie header, e.g. 'LtpaToken2=abc; other=1'.
+    #[arg(long, value_name = "HEADER")]
     pub cookie: Option<String>,
+    /// The client-IP header (X-Forwarded-For by default) as sent.
+    #[arg(long, value_name = "HEADER")]
     pub forwarded_for: Option<String>,
+    /// Print the decision as JSON.
+    #[arg(long)]
     pub json: bool,
+    /// Also print the virtual host, file and sections merged.
+    #[arg(long, short = 'v')]
     pub verbose: bool,
 }
 
@@ -61,14 +82,9 @@ fn check(options: &CheckOptions) -> Result<CommandOutput, Vec<String>> {
             "give the client address with --ip (and the proxy with --peer)".into(),
         ]);
     };
-    let config = load(&options.config, options.server_root.as_deref());
+    let config = options.config.load();
     let policy = Policy::build(&config);
-    let errors: Vec<String> = config
-        .errors
-        .iter()
-        .chain(&policy.errors)
-        .map(|e| e.to_string())
-        .collect();
+    let errors: Vec<String> = policy.all_errors().map(|e| e.to_string()).collect();
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -1,20 +1,19 @@
-//! The `photoguard` command-line tool's logic (src/bin/photoguard.rs only
-//! parses arguments and maps results to exit codes):
+//! The `photoguard` command-line tool's logic (src/main.rs only parses
+//! arguments and writes out what a subcommand returns):
 //!
-//! - [`httpd_conf`] reads an httpd.conf (or fragment) into a tree of sections;
-//! - [`sections`] applies the `PhotoGuard*` directives and merges the sections
-//!   that apply to a request, as Apache does;
-//! - [`check`], [`lint`] and [`import_rewrite`] are the three subcommands;
-//! - [`ipv4_set`] and [`regex_ipv4`] turn a REMOTE_ADDR regex into CIDRs.
+//! - [`httpd`] reads an httpd.conf (or fragment) into a tree of sections,
+//!   applies the `PhotoGuard*` directives and merges the sections that apply
+//!   to a request, as Apache does;
+//! - [`check`], [`lint`] and [`import`] are the three subcommands
+//!   (`import-rewrite` translates a RewriteCond block, and turns a
+//!   REMOTE_ADDR regex into CIDRs on the way).
+
+use std::path::PathBuf;
 
 pub mod check;
-pub mod config_lines;
-pub mod fnmatch;
-pub mod httpd_conf;
-pub mod import_rewrite;
-pub mod ipv4_set;
-pub mod regex_ipv4;
-pub mod sections;
+pub mod httpd;
+pub mod import;
+pub mod lint;
 
 /// What a subcommand prints and its exit status; the binary writes it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,4 +34,24 @@ impl CommandOutput {
         }
     }
 }
-pub mod lint;
+
+/// How the configuration is found (`check` and `lint` share these options).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigSource {
+    /// httpd.conf or a fragment of it. Include/IncludeOptional paths are
+    /// relative to the ServerRoot: --server-root, else the ServerRoot
+    /// directive read before the Include, else this file's directory.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+    /// The ServerRoot to resolve relative Include and
+    /// PhotoGuardAllowNetworkFile paths against (overrides ServerRoot).
+    #[arg(long, value_name = "DIR")]
+    pub server_root: Option<PathBuf>,
+}
+
+impl ConfigSource {
+    /// Reads the configuration and everything it includes.
+    pub fn load(&self) -> httpd::HttpdConfig {
+        httpd::load(&self.config, self.server_root.as_deref())
+    }
+}

@@ -2,26 +2,14 @@
 //! a whole httpd.conf with Include, virtual hosts and nested sections, and
 //! a fragment.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+use std::path::Path;
+
+use common::{FIXTURES, photoguard, temp_dir};
 
 fn site() -> String {
     format!("{FIXTURES}/site/httpd.conf")
-}
-
-/// Runs the binary; returns (exit status, stdout, stderr).
-fn photoguard(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_photoguard"))
-        .args(args)
-        .output()
-        .expect("the photoguard binary runs");
-    (
-        output.status.code().expect("exited normally"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
 }
 
 /// `check` on the site config for a photo, with extra arguments.
@@ -36,16 +24,6 @@ fn check_photo(extra: &[&str]) -> (i32, String, String) {
     ];
     args.extend_from_slice(extra);
     photoguard(&args)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "photoguard-cli-check-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

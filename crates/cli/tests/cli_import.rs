@@ -1,40 +1,18 @@
 //! `photoguard import-rewrite`, run as a built binary: the seed block, regexes
 //! wrong in known ways, and the translation fed back to `photoguard check`.
 
+mod common;
+
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
-use std::process::Command;
 
 use ipnet::Ipv4Net;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
-fn photoguard(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_photoguard"))
-        .args(args)
-        .output()
-        .expect("the photoguard binary runs");
-    (
-        output.status.code().expect("exited normally"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
+use common::{FIXTURES, photoguard, temp_dir};
 
 fn directives(text: &str) -> Vec<&str> {
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .collect()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "photoguard-cli-import-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -1,28 +1,12 @@
 //! `photoguard lint`, run as a built binary against fixture configs.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+use common::{FIXTURES, photoguard, temp_dir};
 
+/// `photoguard lint --config CONFIG`: (exit status, stdout, stderr).
 fn lint(config: &str) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_photoguard"))
-        .args(["lint", "--config", config])
-        .output()
-        .expect("the photoguard binary runs");
-    (
-        output.status.code().expect("exited normally"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("photoguard-cli-lint-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    photoguard(&["lint", "--config", config])
 }
 
 #[test]

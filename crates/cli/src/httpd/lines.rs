@@ -2,7 +2,8 @@
 //! a line ending in a backslash continues on the next one, leading and
 //! trailing white space is dropped, and lines whose first character is `#`
 //! are comments. (A `#` later on a line is not a comment in httpd; it is
-//! passed to the directive like any other text.)
+//! passed to the directive like any other text.) Also the split of a line
+//! into a directive's name and arguments.
 
 /// One logical line: its text and the number of its first physical line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,15 @@ pub fn split_directive(text: &str) -> (&str, &str) {
         Some(end) => (&text[..end], text[end..].trim_start()),
         None => (text, ""),
     }
+}
+
+/// The first word of a directive's arguments, unquoted; `None` when there is
+/// none or a quote is not closed.
+pub fn first_word(args: &str) -> Option<String> {
+    photoguard_engine::tokenize::split_words(args)
+        .ok()?
+        .into_iter()
+        .next()
 }
 
 #[cfg(test)]

@@ -4,13 +4,10 @@
 //! `DocumentRoot`, and the `<VirtualHost>`, `<Directory>`, `<Files>` and
 //! `<Location>` sections (with their `Match` and `~` forms) around them.
 //!
-//! - Lines: see [`super::config_lines`] (continuations, comments).
-//! - `Include`/`IncludeOptional`: a relative path is relative to the
-//!   ServerRoot, as in httpd. The ServerRoot is `--server-root`, else the
-//!   last `ServerRoot` directive read so far, else the directory of the main
-//!   config file. Wildcards may appear in any path component; matches are
-//!   read in sorted order; a directory includes every file below it.
-//!   `Include` of nothing is an error, `IncludeOptional` of nothing is not.
+//! - Lines: see [`super::lines`] (continuations, comments).
+//! - `Include`/`IncludeOptional`: see the `include` module. The ServerRoot is
+//!   `--server-root`, else the last `ServerRoot` directive read so far, else
+//!   the directory of the main config file.
 //! - `<IfModule>`, `<IfDefine>`, `<IfVersion>`, `<IfFile>`, `<IfDirective>`,
 //!   `<IfSection>`, `<Limit>` and `<LimitExcept>` are transparent: what they
 //!   hold is read as if they were not there (the tool cannot know which
@@ -20,157 +17,13 @@
 //! - `${NAME}` is replaced by a `Define`d value or the environment variable.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use photoguard_engine::{DirectiveInfo, Origin};
 
-use super::config_lines::{ConfigLine, logical_lines, split_directive};
-use super::fnmatch::{fnmatch, has_wildcards};
-
-/// A directive the tool keeps, with where it was written.
-#[derive(Debug, Clone)]
-pub struct Directive {
-    pub name: String,
-    pub args: String,
-    pub origin: Origin,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SectionKind {
-    /// The main server: everything outside any section.
-    Server,
-    VirtualHost,
-    Directory,
-    Files,
-    Location,
-    /// A section the tool keeps but does not evaluate, by its name.
-    Other(String),
-}
-
-/// What a `<Directory>`, `<Files>` or `<Location>` section matches.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SectionPattern {
-    /// A plain path (Directory, Location) or name (Files).
-    Literal(String),
-    /// A shell wildcard.
-    Wildcard(String),
-    /// A regular expression (`<...Match>` or `~`).
-    Regex(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct Section {
-    pub kind: SectionKind,
-    /// The opening tag as written, `<Location "/photos">`, for messages.
-    pub tag: String,
-    pub pattern: Option<SectionPattern>,
-    pub origin: Origin,
-    /// Kept directives, in order.
-    pub directives: Vec<Directive>,
-    pub children: Vec<Section>,
-}
-
-impl Section {
-    fn new(
-        kind: SectionKind,
-        tag: String,
-        pattern: Option<SectionPattern>,
-        origin: Origin,
-    ) -> Section {
-        Section {
-            kind,
-            tag,
-            pattern,
-            origin,
-            directives: Vec::new(),
-            children: Vec::new(),
-        }
-    }
-
-    /// The directives that are `PhotoGuard*` ones.
-    pub fn photoguard_directives(&self) -> impl Iterator<Item = &Directive> {
-        self.directives
-            .iter()
-            .filter(|d| DirectiveInfo::lookup(&d.name).is_some())
-    }
-
-    /// The last value of a core directive kept in this section
-    /// (`DocumentRoot`, `ServerName`), unquoted.
-    pub fn last_value(&self, name: &str) -> Option<String> {
-        let directive = self
-            .directives
-            .iter()
-            .rev()
-            .find(|d| d.name.eq_ignore_ascii_case(name))?;
-        first_word(&directive.args)
-    }
-
-    /// Every word of every `name` directive (`ServerAlias a b`).
-    pub fn all_values(&self, name: &str) -> Vec<String> {
-        self.directives
-            .iter()
-            .filter(|d| d.name.eq_ignore_ascii_case(name))
-            .flat_map(|d| photoguard_engine::tokenize::split_words(&d.args).unwrap_or_default())
-            .collect()
-    }
-}
-
-/// `<Location /photos> (photos.conf:12)`.
-impl fmt::Display for Section {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            SectionKind::Server => {
-                let file = Path::new(self.origin.file())
-                    .file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default();
-                write!(f, "server config ({file})")
-            }
-            _ => write!(f, "{} ({})", self.tag, self.origin),
-        }
-    }
-}
-
-/// A problem in the config file's structure that would stop httpd from
-/// starting: `file:line: message`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub file: String,
-    pub line: u32,
-    pub message: String,
-}
-
-impl Diagnostic {
-    pub fn at(origin: &Origin, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            file: origin.file().to_string(),
-            line: origin.line(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: {}", self.file, self.message)
-        } else {
-            write!(f, "{}:{}: {}", self.file, self.line, self.message)
-        }
-    }
-}
-
-/// A configuration as read.
-#[derive(Debug, Clone)]
-pub struct HttpdConfig {
-    pub root: Section,
-    /// The ServerRoot in effect at the end of reading: relative
-    /// `PhotoGuardAllowNetworkFile` paths are resolved against it.
-    pub server_root: PathBuf,
-    /// Structural errors (unreadable files, unclosed sections, bad nesting).
-    pub errors: Vec<Diagnostic>,
-}
+use super::fnmatch::has_wildcards;
+use super::lines::{ConfigLine, first_word, logical_lines, split_directive};
+use super::tree::{Diagnostic, Directive, HttpdConfig, Section, SectionKind, SectionPattern};
 
 /// httpd's own limit on nested includes, which also stops include loops.
 const MAX_INCLUDE_DEPTH: usize = 128;
@@ -198,8 +51,11 @@ pub fn load(path: &Path, server_root: Option<&Path>) -> HttpdConfig {
     }
 }
 
-struct Reader {
-    server_root: PathBuf,
+/// The state of one reading: what later lines depend on, and the errors.
+pub(super) struct Reader {
+    /// Where relative `Include` paths point (see [`super::include`]).
+    pub(super) server_root: PathBuf,
+    /// `--server-root` was given: `ServerRoot` directives do not move it.
     server_root_fixed: bool,
     defines: HashMap<String, String>,
     errors: Vec<Diagnostic>,
@@ -221,13 +77,13 @@ const TRANSPARENT: &[&str] = &[
 const KEPT_CORE_DIRECTIVES: &[&str] = &["servername", "serveralias", "documentroot"];
 
 impl Reader {
-    fn error(&mut self, origin: &Origin, message: impl Into<String>) {
+    pub(super) fn error(&mut self, origin: &Origin, message: impl Into<String>) {
         self.errors.push(Diagnostic::at(origin, message));
     }
 
     /// Reads one file's lines into `section`. `included_from` is where the
     /// `Include` was (for the error when the file is missing).
-    fn read_file(
+    pub(super) fn read_file(
         &mut self,
         path: &Path,
         section: &mut Section,
@@ -413,49 +269,6 @@ impl Reader {
         }
     }
 
-    fn include(
-        &mut self,
-        args: &str,
-        optional: bool,
-        section: &mut Section,
-        origin: &Origin,
-        depth: usize,
-    ) {
-        let Some(target) = first_word(args) else {
-            self.error(origin, "Include needs a file name");
-            return;
-        };
-        let path = if Path::new(&target).is_relative() {
-            self.server_root.join(&target)
-        } else {
-            PathBuf::from(&target)
-        };
-        let files = if has_wildcards(&target) {
-            let matches = expand_glob(&path);
-            if matches.is_empty() && !optional {
-                self.error(
-                    origin,
-                    format!(
-                        "no matches for the wildcard {} (use IncludeOptional if that is expected)",
-                        path.display()
-                    ),
-                );
-            }
-            matches
-        } else {
-            vec![path]
-        };
-        for file in files {
-            if file.is_dir() {
-                for inner in files_below(&file) {
-                    self.read_file(&inner, section, origin, depth + 1, optional);
-                }
-            } else {
-                self.read_file(&file, section, origin, depth + 1, optional);
-            }
-        }
-    }
-
     /// Replaces `${NAME}` by a `Define`d value or an environment variable;
     /// an unknown name is left as written, as httpd does.
     fn expand_variables(&self, text: &str) -> String {
@@ -490,13 +303,6 @@ impl Reader {
         out.push_str(rest);
         out
     }
-}
-
-fn first_word(args: &str) -> Option<String> {
-    photoguard_engine::tokenize::split_words(args)
-        .ok()?
-        .into_iter()
-        .next()
 }
 
 /// The pattern of a `<Directory>`, `<Files>` or `<Location>` section (or
@@ -568,90 +374,10 @@ fn nesting_error(kind: &SectionKind, name: &str, parent: &Section) -> Option<Str
     }
 }
 
-/// The files matching a path with wildcards in any component, sorted per
-/// directory as httpd reads them. Names starting with a dot only match a
-/// pattern that starts with a dot.
-fn expand_glob(path: &Path) -> Vec<PathBuf> {
-    let mut current: Vec<PathBuf> = vec![PathBuf::new()];
-    for component in path.components() {
-        let text = component.as_os_str().to_string_lossy();
-        if !has_wildcards(&text) {
-            current
-                .iter_mut()
-                .for_each(|p| p.push(component.as_os_str()));
-            continue;
-        }
-        let mut next = Vec::new();
-        for dir in &current {
-            let listing = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir.as_path()
-            };
-            let Ok(entries) = std::fs::read_dir(listing) else {
-                continue;
-            };
-            let mut names: Vec<String> = entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            for name in names {
-                if name.starts_with('.') && !text.starts_with('.') {
-                    continue;
-                }
-                if fnmatch(&text, &name, true) {
-                    next.push(dir.join(&name));
-                }
-            }
-        }
-        current = next;
-    }
-    current.into_iter().filter(|p| p.exists()).collect()
-}
-
-/// Every file below a directory, sorted, recursively (httpd's Include of a
-/// directory).
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .flat_map(|p| if p.is_dir() { files_below(&p) } else { vec![p] })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{names, temp_dir, write};
     use super::*;
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "photoguard-httpd-conf-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn names(section: &Section) -> Vec<String> {
-        section
-            .directives
-            .iter()
-            .map(|d| format!("{} {}", d.name, d.args))
-            .collect()
-    }
 
     #[test]
     fn sections_nest_and_transparent_ones_disappear() {
@@ -702,48 +428,6 @@ mod tests {
     }
 
     #[test]
-    fn includes_are_relative_to_the_server_root_and_follow_globs_and_directories() {
-        let dir = temp_dir("include");
-        write(&dir, "conf.d/b.conf", "PhotoGuardAllowCookie B\n");
-        write(&dir, "conf.d/a.conf", "PhotoGuardAllowCookie A\n");
-        write(
-            &dir,
-            "conf.d/.hidden.conf",
-            "PhotoGuardAllowCookie Hidden\n",
-        );
-        write(&dir, "sites/x/one.conf", "PhotoGuardAllowCookie One\n");
-        write(&dir, "root/extra.conf", "PhotoGuardAllowCookie Extra\n");
-        let conf = write(
-            &dir,
-            "httpd.conf",
-            &format!(
-                "Include conf.d/*.conf\n<VirtualHost *:80>\nInclude sites\n</VirtualHost>\nIncludeOptional nothing/*.conf\nServerRoot {}\nInclude extra.conf\n",
-                dir.join("root").display()
-            ),
-        );
-        let config = load(&conf, None);
-        assert!(config.errors.is_empty(), "{:?}", config.errors);
-        assert_eq!(
-            names(&config.root),
-            [
-                "PhotoGuardAllowCookie A",
-                "PhotoGuardAllowCookie B",
-                "PhotoGuardAllowCookie Extra"
-            ]
-        );
-        assert_eq!(
-            names(&config.root.children[0]),
-            ["PhotoGuardAllowCookie One"]
-        );
-        assert!(
-            config.root.directives[0]
-                .origin
-                .file()
-                .ends_with("conf.d/a.conf")
-        );
-    }
-
-    #[test]
     fn structural_errors_name_file_and_line() {
         let dir = temp_dir("errors");
         let conf = write(
@@ -785,15 +469,6 @@ mod tests {
                 .to_string()
                 .contains("nope.conf: cannot read")
         );
-    }
-
-    #[test]
-    fn include_loops_stop() {
-        let dir = temp_dir("loop");
-        let conf = write(&dir, "loop.conf", "Include loop.conf\n");
-        let config = load(&conf, None);
-        assert_eq!(config.errors.len(), 1);
-        assert!(config.errors[0].message.contains("Include loop"));
     }
 
     #[test]
