@@ -137,7 +137,8 @@ impl Flavor {
         }
     }
 
-    fn is_builtin(&self, source_file: &str) -> bool {
+    /// Whether one of httpd's modules is compiled in (`httpd -l`).
+    pub fn is_builtin(&self, source_file: &str) -> bool {
         self.builtin_modules
             .lines()
             .any(|l| l.trim() == source_file)
@@ -655,6 +656,13 @@ fn running_as_root() -> bool {
 
 /// Makes `path` and its directories up to `root` readable (and searchable)
 /// by everybody: httpd's children run as www-data.
+/// A directory httpd's children (running as `User`) may write to, such as a
+/// cache root.
+#[allow(dead_code)]
+pub fn make_world_writable(dir: &Path) {
+    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o1777));
+}
+
 fn make_world_readable(root: &Path, path: &Path) {
     for p in path.ancestors() {
         let mode = if p.is_dir() { 0o755 } else { 0o644 };
