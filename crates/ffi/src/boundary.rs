@@ -3,7 +3,7 @@
 //! which turns a panic into the function's fail-closed answer.
 //!
 //! Unit tests need a way to make the real exported functions panic; the
-//! [`panic_point`] each of them calls does nothing in a normal build and, in
+//! `panic_point` each of them calls does nothing in a normal build and, in
 //! `cfg(test)` builds only, panics once when a test has armed it on its
 //! thread.
 

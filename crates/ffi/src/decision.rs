@@ -19,53 +19,82 @@ use super::text::{borrow_bytes, copy_into_chars};
 
 /// Size of `photoguard_decision.reason`, NUL included.
 pub const PHOTOGUARD_REASON_MAX: usize = 256;
-/// Size of `photoguard_decision.client`: INET6_ADDRSTRLEN, NUL included.
+/// Size of `photoguard_decision.client`, NUL included: INET6_ADDRSTRLEN.
 pub const PHOTOGUARD_CLIENT_MAX: usize = 46;
 
+/// The verdict. `PHOTOGUARD_VERDICT_DENY` is 0, so a decision that was never
+/// written (zeroed) reads as a deny.
+///
+/// Rust spells the values without their `PHOTOGUARD_VERDICT_` prefix:
+/// cbindgen:rename-all=prefix:PHOTOGUARD_VERDICT_
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum photoguard_verdict {
     /// Blocked: answer with the deny action.
-    Deny = 0,
-    Allow = 1,
-    /// Report mode: enforce mode would deny it, but the request passes.
-    WouldDeny = 2,
+    DENY = 0,
+    /// A rule allowed the request (or the gate is off).
+    ALLOW = 1,
+    /// Report mode: no rule allowed it and enforce mode would deny it, but the
+    /// request passes. Log it; do not block it.
+    WOULD_DENY = 2,
 }
 
+/// What a denied client gets (`PhotoGuardDenyAction`).
+///
+/// Rust spells the values without their `PHOTOGUARD_DENY_` prefix:
+/// cbindgen:rename-all=prefix:PHOTOGUARD_DENY_
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum photoguard_deny_action {
-    Forbidden = 0,
-    NotFound = 1,
-    Redirect = 2,
+    /// 403 Forbidden.
+    FORBIDDEN = 0,
+    /// 404 Not Found.
+    NOT_FOUND = 1,
+    /// 302 to `redirect_url`.
+    REDIRECT = 2,
 }
 
-/// One decision, as declared in `include/photoguard.h`.
+/// One decision. The caller owns the struct (usually on its stack); it may
+/// be uninitialised before the call. `photoguard_policy_evaluate` writes
+/// every field whenever `out` is not NULL.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct photoguard_decision {
+    /// Deny, allow, or (report mode) would deny.
     pub verdict: photoguard_verdict,
-    /// 1 when the request may proceed: ALLOW, or WOULD_DENY in report mode.
+    /// 1 when the request may proceed (ALLOW, or WOULD_DENY in report mode);
+    /// 0 when it must be answered with the deny action. The one field a host
+    /// has to act on.
     pub passes: c_int,
-    /// 1 only for ALLOW.
+    /// 1 only for `PHOTOGUARD_VERDICT_ALLOW`: a rule allowed the request (or
+    /// the gate is off). 0 for DENY and WOULD_DENY.
     pub allowed: c_int,
-    /// The policy's deny action (what a denied request gets; for ALLOW it
-    /// still describes the policy).
+    /// The policy's deny action. Filled for every verdict: for DENY it is
+    /// what to answer, for WOULD_DENY what enforce mode would have answered,
+    /// for ALLOW it just describes the policy. A fail-closed deny uses
+    /// FORBIDDEN.
     pub deny_action: photoguard_deny_action,
-    /// 403, 404 or 302, matching `deny_action`.
+    /// The HTTP status that goes with `deny_action`: 403, 404 or 302 (403
+    /// for a fail-closed deny).
     pub http_status: c_int,
-    /// 1 when the policy is in report mode.
+    /// 1 when the policy is in report mode (`PhotoGuardMode report`).
     pub report_mode: c_int,
-    /// The redirect target when `deny_action` is REDIRECT, else NULL. Points
-    /// into the policy.
+    /// The redirect target (NUL-terminated) when `deny_action` is
+    /// `PHOTOGUARD_DENY_REDIRECT`, else NULL. Points into the policy: valid
+    /// until the policy is freed or changed by `photoguard_policy_apply`; do
+    /// not free it.
     pub redirect_url: *const c_char,
-    /// The address the rules were checked against, as text ("" when the
-    /// peer address could not be parsed).
+    /// The address the rules were checked against (after a trusted proxy's
+    /// forwarded-for header was followed; an IPv4-mapped IPv6 peer appears
+    /// as IPv4), NUL-terminated. "" when the peer address could not be used.
     pub client: [c_char; PHOTOGUARD_CLIENT_MAX],
-    /// Why: the rule that allowed, "no rule matched", or the failure.
+    /// Why, NUL-terminated and truncated to fit: the rule that allowed and
+    /// where it was written ("network 10.20.16.0/20 (photos.conf:14)",
+    /// "cookie LtpaToken2 (photos.conf:17)"), "no rule matched",
+    /// "PhotoGuard is off", or what went wrong for a fail-closed deny.
     pub reason: [c_char; PHOTOGUARD_REASON_MAX],
 }
 
@@ -73,10 +102,10 @@ impl photoguard_decision {
     /// The answer when no decision could be made: deny with a 403.
     pub fn fail_closed(why: &str) -> photoguard_decision {
         let mut decision = photoguard_decision {
-            verdict: photoguard_verdict::Deny,
+            verdict: photoguard_verdict::DENY,
             passes: 0,
             allowed: 0,
-            deny_action: photoguard_deny_action::Forbidden,
+            deny_action: photoguard_deny_action::FORBIDDEN,
             http_status: 403,
             report_mode: 0,
             redirect_url: ptr::null(),
@@ -90,17 +119,17 @@ impl photoguard_decision {
     /// The C form of an engine decision. Allocates nothing.
     fn from_engine(decision: &Decision<'_>, policy: &photoguard_policy) -> photoguard_decision {
         let (deny_action, redirect_url) = match decision.deny_action {
-            DenyAction::Forbidden => (photoguard_deny_action::Forbidden, ptr::null()),
-            DenyAction::NotFound => (photoguard_deny_action::NotFound, ptr::null()),
+            DenyAction::Forbidden => (photoguard_deny_action::FORBIDDEN, ptr::null()),
+            DenyAction::NotFound => (photoguard_deny_action::NOT_FOUND, ptr::null()),
             DenyAction::Redirect(_) => {
-                (photoguard_deny_action::Redirect, policy.redirect_url_ptr())
+                (photoguard_deny_action::REDIRECT, policy.redirect_url_ptr())
             }
         };
         let mut out = photoguard_decision {
             verdict: match decision.verdict {
-                Verdict::Allow => photoguard_verdict::Allow,
-                Verdict::Deny => photoguard_verdict::Deny,
-                Verdict::WouldDeny => photoguard_verdict::WouldDeny,
+                Verdict::Allow => photoguard_verdict::ALLOW,
+                Verdict::Deny => photoguard_verdict::DENY,
+                Verdict::WouldDeny => photoguard_verdict::WOULD_DENY,
             },
             passes: c_int::from(decision.verdict.passes()),
             allowed: c_int::from(decision.verdict == Verdict::Allow),
@@ -145,13 +174,38 @@ fn display_into_chars(value: &impl fmt::Display, dst: &mut [c_char]) {
     copy_into_chars(&scratch.bytes[..scratch.len], dst);
 }
 
-/// Decides one request: the peer's address as text (`peer_ip`), the Cookie
-/// header and the client-IP header as bytes (NULL: absent). Returns
-/// `PHOTOGUARD_OK` for every decision, allow or deny; any other code comes
-/// with a fail-closed deny in `*out`.
+/// Decides one request.
+///
+/// - `policy`: required.
+/// - `peer_ip`: required; the client's address as the server sees it, as
+///   text ("10.20.16.5", "2001:db8::1", "::ffff:10.20.16.5"). Surrounding
+///   spaces and tabs are ignored; anything else that is not an address fails
+///   closed with `PHOTOGUARD_ERROR_BAD_ADDRESS`.
+/// - `cookie`, `cookie_len`: the Cookie header's bytes (not NUL-terminated;
+///   any bytes). NULL means the request has no Cookie header (`cookie_len`
+///   is then ignored).
+/// - `forwarded_for`, `forwarded_for_len`: the value of the header named by
+///   `photoguard_policy_client_ip_header`; believed only when the peer is a
+///   trusted proxy. NULL means absent.
+/// - `out`: required; receives the decision.
+///
+/// Nothing is retained after the call; the caller keeps ownership of all
+/// arguments.
+///
+/// Returns `PHOTOGUARD_OK` for every decision, allow or deny. Any other code
+/// (`_NULL_ARGUMENT`, `_BAD_ADDRESS`, `_INVALID_ARGUMENT`, `_POISONED`,
+/// `_PANIC`) comes with a fail-closed deny in `*out` (if `out` is not NULL):
+/// verdict DENY, passes 0, allowed 0, deny_action FORBIDDEN, http_status
+/// 403, report_mode 0, redirect_url NULL, client "", reason saying what went
+/// wrong.
+///
+/// Thread-safety: any number of threads may evaluate one policy at once.
+/// The first evaluation after the policy changed builds its network lookup
+/// index (once, thread-safely); every later one allocates nothing on the
+/// success path.
 ///
 /// # Safety
-/// `policy` is NULL or a live policy not being changed during the call;
+/// `policy` is NULL or a live policy that no call changes meanwhile;
 /// `peer_ip` is NULL or a NUL-terminated string; `cookie` and
 /// `forwarded_for` are NULL or readable for their lengths; `out` is NULL or
 /// writable for one `photoguard_decision`.
@@ -180,7 +234,7 @@ pub unsafe extern "C" fn photoguard_policy_evaluate(
         },
         || {
             if out.is_null() {
-                return photoguard_result::NullArgument;
+                return photoguard_result::ERROR_NULL_ARGUMENT;
             }
             // SAFETY: the pointers are as the caller promises (see above).
             let decided = unsafe {
@@ -196,7 +250,7 @@ pub unsafe extern "C" fn photoguard_policy_evaluate(
             match decided {
                 Ok(decision) => {
                     deliver(decision);
-                    photoguard_result::Ok
+                    photoguard_result::OK
                 }
                 Err(failure) => {
                     deliver(photoguard_decision::fail_closed(&failure.message));
@@ -231,13 +285,13 @@ unsafe fn decide(
     if peer.address().is_none() {
         let shown = String::from_utf8_lossy(peer_text);
         return Err(Failure::new(
-            photoguard_result::BadAddress,
+            photoguard_result::ERROR_BAD_ADDRESS,
             format!("peer address '{shown}' is not an IPv4 or IPv6 address"),
         ));
     }
     let too_long = |argument: &str| {
         Failure::new(
-            photoguard_result::InvalidArgument,
+            photoguard_result::ERROR_INVALID_ARGUMENT,
             format!("{argument}_len is larger than any buffer can be"),
         )
     };
@@ -280,7 +334,7 @@ mod tests {
         ] {
             assert_eq!(
                 apply_c(policy.0, directive, args),
-                (photoguard_result::Ok, String::new())
+                (photoguard_result::OK, String::new())
             );
         }
         policy
@@ -314,7 +368,7 @@ mod tests {
 
         fn is_fail_closed_deny(&self) -> bool {
             let d = &self.decision;
-            d.verdict == photoguard_verdict::Deny
+            d.verdict == photoguard_verdict::DENY
                 && d.passes == 0
                 && d.allowed == 0
                 && d.http_status == 403
@@ -358,8 +412,8 @@ mod tests {
     fn allowed_by_network_with_its_reason() {
         let policy = seed_policy();
         let e = evaluate(policy.0, Some(c"10.20.31.200"), None, None);
-        assert_eq!(e.result, photoguard_result::Ok);
-        assert_eq!(e.decision.verdict, photoguard_verdict::Allow);
+        assert_eq!(e.result, photoguard_result::OK);
+        assert_eq!(e.decision.verdict, photoguard_verdict::ALLOW);
         assert_eq!(
             (
                 e.decision.passes,
@@ -381,7 +435,7 @@ mod tests {
             Some(b"theme=dark; LtpaToken=AAEC"),
             None,
         );
-        assert_eq!(e.decision.verdict, photoguard_verdict::Allow);
+        assert_eq!(e.decision.verdict, photoguard_verdict::ALLOW);
         assert_eq!(e.reason(), "cookie LtpaToken (photos.conf:14)");
     }
 
@@ -394,10 +448,10 @@ mod tests {
             Some(b"XLtpaToken2=1; ltpatoken2=1; LtpaToken2="),
             None,
         );
-        assert_eq!(e.result, photoguard_result::Ok);
-        assert_eq!(e.decision.verdict, photoguard_verdict::Deny);
+        assert_eq!(e.result, photoguard_result::OK);
+        assert_eq!(e.decision.verdict, photoguard_verdict::DENY);
         assert_eq!((e.decision.passes, e.decision.allowed), (0, 0));
-        assert_eq!(e.decision.deny_action, photoguard_deny_action::Redirect);
+        assert_eq!(e.decision.deny_action, photoguard_deny_action::REDIRECT);
         assert_eq!(e.decision.http_status, 302);
         assert_eq!(e.redirect_url(), Some("https://www.example.com/"));
         assert_eq!(e.reason(), "no rule matched");
@@ -407,7 +461,7 @@ mod tests {
     fn mapped_ipv6_peers_match_ipv4_rules() {
         let policy = seed_policy();
         let e = evaluate(policy.0, Some(c"::ffff:172.16.131.1"), None, None);
-        assert_eq!(e.decision.verdict, photoguard_verdict::Allow);
+        assert_eq!(e.decision.verdict, photoguard_verdict::ALLOW);
         assert_eq!(e.client(), "172.16.131.1");
     }
 
@@ -420,7 +474,7 @@ mod tests {
             None,
             None,
         );
-        assert_eq!(e.decision.verdict, photoguard_verdict::Deny);
+        assert_eq!(e.decision.verdict, photoguard_verdict::DENY);
         assert_eq!(e.client(), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
     }
 
@@ -429,7 +483,7 @@ mod tests {
         let policy = seed_policy();
         apply_c(policy.0, c"PhotoGuardMode", c"report");
         let e = evaluate(policy.0, Some(c"203.0.113.9"), None, None);
-        assert_eq!(e.decision.verdict, photoguard_verdict::WouldDeny);
+        assert_eq!(e.decision.verdict, photoguard_verdict::WOULD_DENY);
         assert_eq!(
             (
                 e.decision.passes,
@@ -445,7 +499,7 @@ mod tests {
     fn a_gate_that_is_off_allows_and_says_so() {
         let policy = Owned::new();
         let e = evaluate(policy.0, Some(c"203.0.113.9"), None, None);
-        assert_eq!(e.decision.verdict, photoguard_verdict::Allow);
+        assert_eq!(e.decision.verdict, photoguard_verdict::ALLOW);
         assert_eq!(e.reason(), "PhotoGuard is off");
         assert_eq!(e.decision.http_status, 403);
     }
@@ -454,12 +508,12 @@ mod tests {
     fn null_arguments_fail_closed() {
         let policy = seed_policy();
         let e = evaluate(ptr::null(), Some(c"10.20.16.5"), None, None);
-        assert_eq!(e.result, photoguard_result::NullArgument);
+        assert_eq!(e.result, photoguard_result::ERROR_NULL_ARGUMENT);
         assert!(e.is_fail_closed_deny());
         assert_eq!(e.reason(), "policy is NULL");
         assert_eq!(e.client(), "");
         let e = evaluate(policy.0, None, Some(b"LtpaToken2=x"), None);
-        assert_eq!(e.result, photoguard_result::NullArgument);
+        assert_eq!(e.result, photoguard_result::ERROR_NULL_ARGUMENT);
         assert!(e.is_fail_closed_deny());
         assert_eq!(e.reason(), "peer_ip is NULL");
         // SAFETY: out NULL on purpose: nothing is written.
@@ -474,7 +528,7 @@ mod tests {
                 ptr::null_mut(),
             )
         };
-        assert_eq!(result, photoguard_result::NullArgument);
+        assert_eq!(result, photoguard_result::ERROR_NULL_ARGUMENT);
     }
 
     #[test]
@@ -482,7 +536,7 @@ mod tests {
         let policy = seed_policy();
         for peer in [c"10.20.16", c"", c"10.20.16.5/32", c"\xff"] {
             let e = evaluate(policy.0, Some(peer), Some(b"LtpaToken2=x"), None);
-            assert_eq!(e.result, photoguard_result::BadAddress, "{peer:?}");
+            assert_eq!(e.result, photoguard_result::ERROR_BAD_ADDRESS, "{peer:?}");
             assert!(e.is_fail_closed_deny(), "{peer:?}");
         }
         let e = evaluate(policy.0, Some(c"not-an-ip"), None, None);
@@ -508,10 +562,10 @@ mod tests {
                 out.as_mut_ptr(),
             )
         };
-        assert_eq!(result, photoguard_result::InvalidArgument);
+        assert_eq!(result, photoguard_result::ERROR_INVALID_ARGUMENT);
         // SAFETY: written on every path with a non-NULL out.
         let decision = unsafe { out.assume_init() };
-        assert_eq!(decision.verdict, photoguard_verdict::Deny);
+        assert_eq!(decision.verdict, photoguard_verdict::DENY);
     }
 
     #[test]
@@ -520,7 +574,7 @@ mod tests {
         injected::arm();
         // This peer would be allowed: the panic must still deny.
         let e = evaluate(policy.0, Some(c"10.20.16.5"), Some(b"LtpaToken2=x"), None);
-        assert_eq!(e.result, photoguard_result::Panic);
+        assert_eq!(e.result, photoguard_result::ERROR_PANIC);
         assert!(e.is_fail_closed_deny());
         assert_eq!(
             e.reason(),
@@ -531,7 +585,7 @@ mod tests {
             evaluate(policy.0, Some(c"10.20.16.5"), None, None)
                 .decision
                 .verdict,
-            photoguard_verdict::Allow
+            photoguard_verdict::ALLOW
         );
     }
 
@@ -541,10 +595,10 @@ mod tests {
         injected::arm();
         assert_eq!(
             apply_c(policy.0, c"PhotoGuardMode", c"report").0,
-            photoguard_result::Panic
+            photoguard_result::ERROR_PANIC
         );
         let e = evaluate(policy.0, Some(c"10.20.16.5"), None, None);
-        assert_eq!(e.result, photoguard_result::Poisoned);
+        assert_eq!(e.result, photoguard_result::ERROR_POISONED);
         assert!(e.is_fail_closed_deny());
     }
 
@@ -558,12 +612,12 @@ mod tests {
             None,
             Some(b"203.0.113.9, 10.30.70.1"),
         );
-        assert_eq!(e.decision.verdict, photoguard_verdict::Allow);
+        assert_eq!(e.decision.verdict, photoguard_verdict::ALLOW);
         assert_eq!(e.client(), "10.30.70.1");
         assert_eq!(e.reason(), "network 10.30.64.0/21 (photos.conf:14)");
         // From an untrusted peer the header is ignored.
         let e = evaluate(policy.0, Some(c"203.0.113.9"), None, Some(b"10.30.70.1"));
-        assert_eq!(e.decision.verdict, photoguard_verdict::Deny);
+        assert_eq!(e.decision.verdict, photoguard_verdict::DENY);
         assert_eq!(e.client(), "203.0.113.9");
     }
 
@@ -582,7 +636,7 @@ mod tests {
                         let peer = std::ffi::CString::new(format!("10.20.{}.{i}", 16 + n)).unwrap();
                         assert_eq!(
                             evaluate(shared.0, Some(&peer), None, None).decision.verdict,
-                            photoguard_verdict::Allow
+                            photoguard_verdict::ALLOW
                         );
                     }
                 });

@@ -1,13 +1,69 @@
-//! The C ABI declared in `include/photoguard.h`, in the style of rustls-ffi:
-//! an opaque policy handle with `_new`/`_free`, result codes, error text
-//! written into the caller's buffer, and a panic boundary on every exported
-//! function.
+//! photoguard.h - the C ABI of photoguard's policy engine.
 //!
-//! Fail-closed is the rule of this layer: whenever `photoguard_policy_evaluate`
-//! cannot decide (a NULL argument, an unparsable peer address, a policy left
-//! unusable, a caught panic) it still writes a *deny* into the caller's
-//! decision and returns an error code. Nothing here ever turns an error into
-//! an allow.
+//! photoguard decides whether a client may fetch a file, from its network
+//! address (allowed CIDR networks, IPv4 and IPv6) or its cookies (LtpaToken,
+//! LtpaToken2, STPluginActivePage=stMeetingroom, ...), and says why. This
+//! header lets any C host embed that decision, by linking libphotoguard.a or
+//! libphotoguard.so or by loading libphotoguard.so with dlopen (it needs
+//! neither httpd nor APR):
+//!
+//! ```c
+//! photoguard_policy *policy = photoguard_policy_new();
+//! char err[256];
+//! if (photoguard_policy_apply(policy, "PhotoGuard", "On", "photos.conf", 12,
+//!                             err, sizeof err, NULL) != PHOTOGUARD_OK)
+//!     fprintf(stderr, "%s\n", err);
+//! ... more directives ...
+//! photoguard_decision d;
+//! photoguard_policy_evaluate(policy, "10.20.16.5", cookie, cookie_len,
+//!                            NULL, 0, &d);
+//! if (!d.passes) answer d.http_status (redirecting to d.redirect_url);
+//! log d.reason;
+//! photoguard_policy_free(policy);
+//! ```
+//!
+//! Conventions (as in rustls-ffi):
+//! - Objects are opaque pointers with a `_new`/`_free` pair; `_free` accepts
+//!   NULL.
+//! - Fallible functions return a `photoguard_result` (`PHOTOGUARD_OK` is 0)
+//!   and write human-readable text into a buffer the caller owns.
+//! - Every function catches internal panics; none ever unwinds into C.
+//! - FAIL CLOSED: whenever `photoguard_policy_evaluate` cannot decide (a NULL
+//!   argument, a peer address that is not an IP address, a poisoned policy,
+//!   an internal panic) it still fills the decision with a deny (verdict
+//!   `PHOTOGUARD_VERDICT_DENY`, passes 0, http_status 403, reason saying
+//!   why) and returns an error code. An error never allows a request.
+//! - Text passed in is NUL-terminated UTF-8. Text written into a caller's
+//!   buffer is always NUL-terminated when the buffer has room for at least
+//!   one byte, and truncated (never inside a UTF-8 sequence) when it does
+//!   not fit.
+//!
+//! Thread-safety: a policy is immutable once configured. Any number of
+//! threads may call `photoguard_policy_evaluate`, `photoguard_policy_merge`
+//! and `photoguard_policy_client_ip_header` on the same policy at once.
+//! `photoguard_policy_apply` and `photoguard_policy_free` need exclusive
+//! access: no other call may use that policy at the same time. Configure
+//! first, then share.
+//!
+//! # This crate
+//!
+//! Everything above this heading is also the opening comment of
+//! `include/photoguard.h`, which is generated from this crate by cbindgen
+//! (configured by `crates/ffi/cbindgen.toml`): every exported function,
+//! type, constant and enum value there carries the doc comment of its Rust
+//! item, so the contracts are written once, here. The test
+//! `tests/header.rs` (part of `cargo test`) regenerates the header and fails
+//! when the checked-in file differs; after an intended change to the ABI or
+//! its docs, write the new header with
+//! `PHOTOGUARD_BLESS_HEADER=1 cargo test -p photoguard-ffi --test header`
+//! and commit it.
+//!
+//! The library is built as `libphotoguard.so`, `libphotoguard.a` and an rlib
+//! (for the Rust tests). It depends on the engine alone, so the shared
+//! library leaves no httpd or APR symbol undefined and any C host can
+//! `dlopen` it: `tests/dlopen.rs` checks both (a C program that loads it
+//! with only `-ldl`, and the `.so`'s undefined symbols), and `tests/c_abi.rs`
+//! runs a C program linked against the static library through the header.
 //!
 //! - [`result`]: the result codes and their text.
 //! - [`boundary`]: the panic boundary every exported function runs inside.
@@ -15,14 +71,23 @@
 //! - [`policy`]: the policy handle: new, free, apply a directive, merge.
 //! - [`decision`]: the decision struct and evaluating a request.
 //!
-//! The exported functions take raw pointers from C, so those that dereference
-//! them are `unsafe extern "C"` on the Rust side (their `# Safety` sections
-//! restate the header's contract); C callers see no difference.
+//! The exported functions take raw pointers from C, so those that
+//! dereference them are `unsafe extern "C"` on the Rust side (their
+//! `# Safety` sections state the pointer contract, in the header too); C
+//! callers see no difference. The enum variants are spelled as in C
+//! (`photoguard_result::ERROR_CONFIG` is `PHOTOGUARD_ERROR_CONFIG`): cbindgen
+//! cannot rename single variants, so each enum's `cbindgen:rename-all`
+//! annotation adds only the C prefix.
+
+// cbindgen declares the functions in the order it reads them: the
+// functions of this file, then these modules in this order.
+pub mod result;
+
+pub mod policy;
+
+pub mod decision;
 
 pub mod boundary;
-pub mod decision;
-pub mod policy;
-pub mod result;
 pub mod text;
 
 use std::ffi::{CStr, c_char};
@@ -43,8 +108,8 @@ const VERSION: &CStr =
         Err(_) => panic!("the package version contains a NUL byte"),
     };
 
-/// The library's version (`CARGO_PKG_VERSION`), a static NUL-terminated
-/// string that the caller must not free.
+/// The library version, e.g. "0.2.0": a static, NUL-terminated string; do
+/// not free.
 #[unsafe(no_mangle)]
 pub extern "C" fn photoguard_version() -> *const c_char {
     // Nothing here can panic; the boundary is kept so that every exported

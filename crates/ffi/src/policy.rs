@@ -15,9 +15,10 @@ use super::result::{Failure, photoguard_result};
 use super::text::{BadText, ErrorBuffer, borrow_str};
 
 /// What `file` is taken to be when the caller passes NULL.
-pub const INLINE_FILE: &str = "(inline)";
+pub(crate) const INLINE_FILE: &str = "(inline)";
 
-/// The opaque policy. C sees only `struct photoguard_policy *`.
+/// A policy: the configuration of one scope (server, virtual host,
+/// directory, location, ...). Opaque.
 #[allow(non_camel_case_types)]
 #[derive(Debug)]
 pub struct photoguard_policy {
@@ -80,7 +81,7 @@ fn text_failure(argument: &'static str, problem: BadText) -> Failure {
     match problem {
         BadText::Null => Failure::null(argument),
         BadText::NotUtf8 => Failure::new(
-            photoguard_result::InvalidUtf8,
+            photoguard_result::ERROR_INVALID_UTF8,
             format!("{argument} is not valid UTF-8"),
         ),
     }
@@ -88,13 +89,19 @@ fn text_failure(argument: &'static str, problem: BadText) -> Failure {
 
 pub(crate) fn poisoned_failure() -> Failure {
     Failure::new(
-        photoguard_result::Poisoned,
+        photoguard_result::ERROR_POISONED,
         "the policy is unusable after an internal error; free it and build a new one",
     )
 }
 
-/// A new, empty policy (the engine's defaults: gate off, deny 403, enforce,
-/// X-Forwarded-For). NULL only if a panic was caught.
+/// A new, empty policy with photoguard's defaults: the gate off (everything
+/// allowed with the reason "PhotoGuard is off"), deny with 403, enforce
+/// mode, client-IP header X-Forwarded-For.
+///
+/// Returns NULL only if an internal panic was caught.
+///
+/// Ownership: the caller owns the policy and frees it with
+/// `photoguard_policy_free`.
 #[unsafe(no_mangle)]
 pub extern "C" fn photoguard_policy_new() -> *mut photoguard_policy {
     guard(ptr::null_mut, || {
@@ -103,7 +110,12 @@ pub extern "C" fn photoguard_policy_new() -> *mut photoguard_policy {
     })
 }
 
-/// Frees a policy. NULL is accepted and ignored.
+/// Frees a policy from `photoguard_policy_new` or `photoguard_policy_merge`.
+/// NULL is accepted and ignored. After this call, pointers obtained from the
+/// policy (`redirect_url` in a decision, `photoguard_policy_client_ip_header`)
+/// are invalid.
+///
+/// Thread-safety: needs exclusive access to the policy.
 ///
 /// # Safety
 /// `policy` is NULL or a pointer from `photoguard_policy_new` or
@@ -123,15 +135,41 @@ pub unsafe extern "C" fn photoguard_policy_free(policy: *mut photoguard_policy) 
     )
 }
 
-/// Applies one directive, `directive` with its raw argument text `args`, as
-/// written at `file`:`line` (`file` NULL means `(inline)`). On failure the
-/// policy is unchanged and the error buffer holds the engine's message.
+/// Applies one directive to the policy, exactly as Apache would pass it:
+/// its name (case-insensitive, e.g. "PhotoGuardAllowNetwork") and its raw
+/// argument string (e.g. "10.20.16.0/20 192.0.2.10"; quotes group words).
+///
+/// Directives: `PhotoGuard On|Off`; `PhotoGuardAllowNetwork CIDR...`;
+/// `PhotoGuardAllowNetworkFile path` (relative paths are relative to the
+/// process's working directory); `PhotoGuardAllowCookie NAME|NAME=VALUE...`;
+/// `PhotoGuardTrustedProxy CIDR...`; `PhotoGuardClientIPHeader name`;
+/// `PhotoGuardDenyAction 403|404|redirect URL`;
+/// `PhotoGuardMode enforce|report`. Repeated list directives add up.
+///
+/// - `policy`, `directive`, `args`: required
+///   (`PHOTOGUARD_ERROR_NULL_ARGUMENT`).
+/// - `file`, `line`: where the directive was written; they appear in
+///   decision reasons ("network 10.20.16.0/20 (photos.conf:14)"). `file` may
+///   be NULL, meaning "(inline)". Copied; the caller keeps ownership of all
+///   strings.
+/// - `err_buf`, `err_len`: a caller-owned buffer for the error text. On
+///   success it holds ""; on failure the message, truncated to `err_len - 1`
+///   bytes and NUL-terminated. `err_buf` may be NULL or `err_len` 0 (no text
+///   is written).
+/// - `err_written`: if not NULL, receives the number of bytes written to
+///   `err_buf` before the NUL (0 on success).
+///
+/// Returns `PHOTOGUARD_OK`, or `PHOTOGUARD_ERROR_CONFIG` (the policy is
+/// unchanged), `_NULL_ARGUMENT`, `_INVALID_UTF8`, `_POISONED`, or `_PANIC`
+/// (the policy is then poisoned: free it).
+///
+/// Thread-safety: needs exclusive access to the policy.
 ///
 /// # Safety
-/// `policy` is NULL or a live policy that no other thread uses during the
-/// call; `directive`, `args` and `file` are NULL or NUL-terminated strings;
+/// `policy` is NULL or a live policy that no other call uses meanwhile;
+/// `directive`, `args` and `file` are NULL or NUL-terminated strings;
 /// `err_buf` is NULL or writable for `err_len` bytes; `err_written` is NULL
-/// or writable.
+/// or writable for one `size_t`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn photoguard_policy_apply(
@@ -145,7 +183,7 @@ pub unsafe extern "C" fn photoguard_policy_apply(
     err_written: *mut usize,
 ) -> photoguard_result {
     guard(
-        || photoguard_result::Panic,
+        || photoguard_result::ERROR_PANIC,
         || {
             // SAFETY: err_buf/err_len/err_written are as the caller promises.
             let mut error = unsafe { ErrorBuffer::from_raw(err_buf, err_len, err_written) };
@@ -157,7 +195,7 @@ pub unsafe extern "C" fn photoguard_policy_apply(
             );
             if outcome
                 .as_ref()
-                .is_err_and(|f| f.code == photoguard_result::Panic)
+                .is_err_and(|f| f.code == photoguard_result::ERROR_PANIC)
                 && !policy.is_null()
             {
                 // SAFETY: non-NULL, live and exclusively ours for this call;
@@ -165,7 +203,7 @@ pub unsafe extern "C" fn photoguard_policy_apply(
                 unsafe { (*policy).poisoned = true };
             }
             match outcome {
-                Ok(()) => photoguard_result::Ok,
+                Ok(()) => photoguard_result::OK,
                 Err(failure) => {
                     error.set(&failure.message);
                     failure.code
@@ -206,18 +244,24 @@ unsafe fn apply(
     policy
         .scope
         .apply(directive, args, &context)
-        .map_err(|e| Failure::new(photoguard_result::Config, e.to_string()))?;
+        .map_err(|e| Failure::new(photoguard_result::ERROR_CONFIG, e.to_string()))?;
     policy.refresh_texts();
     Ok(())
 }
 
-/// The policy a child scope sees inside its parent, as a new policy the
-/// caller frees. NULL if either argument is NULL or poisoned, or on a caught
-/// panic.
+/// The policy of a child scope inside its parent: every setting the child
+/// leaves unset is inherited; a list (networks, cookies, trusted proxies) set
+/// in the child replaces the parent's list of that kind. Cheap: the lists are
+/// shared, not copied.
+///
+/// Returns a new policy that the caller owns and frees (independent of the
+/// lifetime of parent and child), or NULL if either argument is NULL or
+/// poisoned, or an internal panic was caught. Neither argument is changed;
+/// safe to call while other threads evaluate them.
 ///
 /// # Safety
-/// `parent` and `child` are NULL or live policies not being changed by
-/// another thread during the call.
+/// `parent` and `child` are NULL or live policies that no call changes
+/// meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn photoguard_policy_merge(
     parent: *const photoguard_policy,
@@ -238,14 +282,18 @@ pub unsafe extern "C" fn photoguard_policy_merge(
     })
 }
 
-/// The name of the header the policy reads the forwarded client address from
-/// (`X-Forwarded-For` unless `PhotoGuardClientIPHeader` says otherwise), so a
-/// host knows which header to pass to `photoguard_policy_evaluate`. NULL if
-/// `policy` is NULL or poisoned.
+/// The name of the header that carries the client address from trusted
+/// proxies ("X-Forwarded-For" unless `PhotoGuardClientIPHeader` says
+/// otherwise): the header whose value a host passes as `forwarded_for` to
+/// `photoguard_policy_evaluate`.
+///
+/// The string lives inside the policy: valid until the policy is freed or
+/// changed by `photoguard_policy_apply`; do not free it.
+///
+/// Returns NULL if `policy` is NULL or poisoned.
 ///
 /// # Safety
-/// `policy` is NULL or a live policy. The text lives inside the policy: valid
-/// until it is freed or changed by `photoguard_policy_apply`.
+/// `policy` is NULL or a live policy that no call changes meanwhile.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn photoguard_policy_client_ip_header(
     policy: *const photoguard_policy,
@@ -329,7 +377,7 @@ pub(crate) mod tests {
         let policy = Owned::new();
         assert_eq!(
             apply_c(policy.0, c"PhotoGuard", c"On"),
-            (photoguard_result::Ok, String::new())
+            (photoguard_result::OK, String::new())
         );
         assert_eq!(
             apply_c(
@@ -338,7 +386,7 @@ pub(crate) mod tests {
                 c"10.20.16.0/20 192.0.2.10"
             )
             .0,
-            photoguard_result::Ok
+            photoguard_result::OK
         );
         let scope = policy.get().scope();
         assert!(scope.enabled());
@@ -354,7 +402,7 @@ pub(crate) mod tests {
     fn a_config_error_carries_the_engine_message_and_changes_nothing() {
         let policy = Owned::new();
         let (result, text) = apply_c(policy.0, c"PhotoGuardAllowNetwork", c"10.20.16.7/20");
-        assert_eq!(result, photoguard_result::Config);
+        assert_eq!(result, photoguard_result::ERROR_CONFIG);
         assert_eq!(
             text,
             "PhotoGuardAllowNetwork: '10.20.16.7/20': host bits are set for a /20; did you mean 10.20.16.0/20?"
@@ -378,7 +426,7 @@ pub(crate) mod tests {
                 ptr::null_mut(),
             )
         };
-        assert_eq!(result, photoguard_result::Ok);
+        assert_eq!(result, photoguard_result::OK);
         let rule = &policy.get().scope().cookies().unwrap().rules()[0];
         assert_eq!(
             rule.reason().to_str().unwrap(),
@@ -391,12 +439,15 @@ pub(crate) mod tests {
         let policy = Owned::new();
         assert_eq!(
             apply_c(ptr::null_mut(), c"PhotoGuard", c"On"),
-            (photoguard_result::NullArgument, "policy is NULL".into())
+            (
+                photoguard_result::ERROR_NULL_ARGUMENT,
+                "policy is NULL".into()
+            )
         );
         assert_eq!(
             apply_c(policy.0, c"PhotoGuard", c"\xff"),
             (
-                photoguard_result::InvalidUtf8,
+                photoguard_result::ERROR_INVALID_UTF8,
                 "args is not valid UTF-8".into()
             )
         );
@@ -414,7 +465,7 @@ pub(crate) mod tests {
                 ptr::null_mut(),
             )
         };
-        assert_eq!(result, photoguard_result::NullArgument);
+        assert_eq!(result, photoguard_result::ERROR_NULL_ARGUMENT);
         // SAFETY: NUL-terminated by apply.
         let message = unsafe { CStr::from_ptr(buf.as_ptr()) };
         assert_eq!(message, c"directive is NULL");
@@ -425,11 +476,11 @@ pub(crate) mod tests {
         let policy = Owned::new();
         injected::arm();
         let (result, text) = apply_c(policy.0, c"PhotoGuard", c"On");
-        assert_eq!(result, photoguard_result::Panic);
+        assert_eq!(result, photoguard_result::ERROR_PANIC);
         assert_eq!(text, "internal error (a panic was caught); failing closed");
         assert!(policy.get().is_poisoned());
         let (result, _) = apply_c(policy.0, c"PhotoGuard", c"On");
-        assert_eq!(result, photoguard_result::Poisoned);
+        assert_eq!(result, photoguard_result::ERROR_POISONED);
         // SAFETY: live policies.
         assert!(unsafe { photoguard_policy_merge(policy.0, policy.0) }.is_null());
         // SAFETY: live policy.

@@ -5,35 +5,53 @@ use std::ffi::{CStr, c_char};
 
 use super::boundary;
 
-/// What a photoguard function returns. `Ok` is 0; every other value is an
-/// error. The header declares the codes as `PHOTOGUARD_OK`,
-/// `PHOTOGUARD_ERROR_NULL_ARGUMENT`, ... with a `uint32_t` typedef, so a C
-/// caller never hands Rust an enum value it does not know (see
-/// [`photoguard_result_text`], which takes the raw number).
+/// What a fallible photoguard function returns; `PHOTOGUARD_OK` (0) is
+/// success, every other value an error. The type is a `uint32_t` so that the
+/// ABI does not depend on the compiler's enum size.
+///
+/// A value a caller passes back (to `photoguard_result_text`) is taken as the
+/// raw number, so a code this library does not know is well defined there.
+///
+/// Rust spells the values without their `PHOTOGUARD_` prefix:
+/// cbindgen:rename-all=prefix:PHOTOGUARD_
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum photoguard_result {
-    Ok = 0,
-    NullArgument = 1,
-    InvalidUtf8 = 2,
-    Config = 3,
-    BadAddress = 4,
-    Panic = 5,
-    InvalidArgument = 6,
-    Poisoned = 7,
+    /// Success.
+    OK = 0,
+    /// A required pointer argument was NULL.
+    ERROR_NULL_ARGUMENT = 1,
+    /// A text argument (directive, args, file) is not valid UTF-8.
+    ERROR_INVALID_UTF8 = 2,
+    /// The directive was refused; the error buffer holds the reason, e.g.
+    /// "PhotoGuardAllowNetwork: '10.20.16.7/20': host bits are set for a /20;
+    /// did you mean 10.20.16.0/20?". The policy is unchanged.
+    ERROR_CONFIG = 3,
+    /// The peer address is not an IPv4 or IPv6 address (the request was
+    /// denied).
+    ERROR_BAD_ADDRESS = 4,
+    /// An internal panic was caught (the request was denied).
+    ERROR_PANIC = 5,
+    /// A length is larger than any buffer can be (the request was denied).
+    ERROR_INVALID_ARGUMENT = 6,
+    /// The policy was left unusable by a panic during
+    /// `photoguard_policy_apply`: every later call on it fails (closed). Free
+    /// it and build a new one.
+    ERROR_POISONED = 7,
 }
 
 impl photoguard_result {
-    pub const ALL: [photoguard_result; 8] = [
-        photoguard_result::Ok,
-        photoguard_result::NullArgument,
-        photoguard_result::InvalidUtf8,
-        photoguard_result::Config,
-        photoguard_result::BadAddress,
-        photoguard_result::Panic,
-        photoguard_result::InvalidArgument,
-        photoguard_result::Poisoned,
+    /// Every code, in order.
+    pub(crate) const ALL: [photoguard_result; 8] = [
+        photoguard_result::OK,
+        photoguard_result::ERROR_NULL_ARGUMENT,
+        photoguard_result::ERROR_INVALID_UTF8,
+        photoguard_result::ERROR_CONFIG,
+        photoguard_result::ERROR_BAD_ADDRESS,
+        photoguard_result::ERROR_PANIC,
+        photoguard_result::ERROR_INVALID_ARGUMENT,
+        photoguard_result::ERROR_POISONED,
     ];
 
     pub fn from_code(code: u32) -> Option<photoguard_result> {
@@ -42,16 +60,20 @@ impl photoguard_result {
 
     pub fn text(self) -> &'static CStr {
         match self {
-            photoguard_result::Ok => c"success",
-            photoguard_result::NullArgument => c"a required pointer argument is NULL",
-            photoguard_result::InvalidUtf8 => c"a text argument is not valid UTF-8",
-            photoguard_result::Config => {
+            photoguard_result::OK => c"success",
+            photoguard_result::ERROR_NULL_ARGUMENT => c"a required pointer argument is NULL",
+            photoguard_result::ERROR_INVALID_UTF8 => c"a text argument is not valid UTF-8",
+            photoguard_result::ERROR_CONFIG => {
                 c"the directive cannot be applied (the error buffer says why)"
             }
-            photoguard_result::BadAddress => c"the peer address is not an IPv4 or IPv6 address",
-            photoguard_result::Panic => c"internal error: a panic was caught at the C boundary",
-            photoguard_result::InvalidArgument => c"an argument is out of range",
-            photoguard_result::Poisoned => {
+            photoguard_result::ERROR_BAD_ADDRESS => {
+                c"the peer address is not an IPv4 or IPv6 address"
+            }
+            photoguard_result::ERROR_PANIC => {
+                c"internal error: a panic was caught at the C boundary"
+            }
+            photoguard_result::ERROR_INVALID_ARGUMENT => c"an argument is out of range",
+            photoguard_result::ERROR_POISONED => {
                 c"the policy is unusable after an internal error; free it and build a new one"
             }
         }
@@ -77,7 +99,7 @@ impl Failure {
     /// A required pointer argument, named as the header names it, is NULL.
     pub fn null(argument: &'static str) -> Failure {
         Failure::new(
-            photoguard_result::NullArgument,
+            photoguard_result::ERROR_NULL_ARGUMENT,
             format!("{argument} is NULL"),
         )
     }
@@ -85,7 +107,7 @@ impl Failure {
     /// What a caught panic reports.
     pub fn panic() -> Failure {
         Failure::new(
-            photoguard_result::Panic,
+            photoguard_result::ERROR_PANIC,
             "internal error (a panic was caught); failing closed",
         )
     }
@@ -93,9 +115,11 @@ impl Failure {
 
 const UNKNOWN: &CStr = c"unknown photoguard_result code";
 
-/// A static NUL-terminated description of a result code (never NULL; unknown
-/// codes get a text saying so). Takes the raw number so that any value a C
-/// caller passes is well defined.
+/// A static, NUL-terminated description of a result code; never NULL (an
+/// unknown code gets "unknown photoguard_result code"). Do not free.
+///
+/// `result` is any `photoguard_result` value, taken as its `uint32_t` so that
+/// every number a caller passes is well defined.
 #[unsafe(no_mangle)]
 pub extern "C" fn photoguard_result_text(result: u32) -> *const c_char {
     boundary::guard(
@@ -122,7 +146,7 @@ mod tests {
 
     #[test]
     fn codes_are_stable() {
-        // These numbers are the ABI: the header spells them out.
+        // These numbers are the ABI: the generated header spells them out.
         let codes: Vec<u32> = photoguard_result::ALL.iter().map(|r| *r as u32).collect();
         assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
     }

@@ -1,10 +1,9 @@
-//! Compiles tests/c/abi_test.c against include/photoguard.h, links it with
-//! the static library Cargo built for this test run
+//! Compiles tests/c/abi_test.c against include/photoguard.h (the generated
+//! header), links it with the static library Cargo built for this test run
 //! (target/<profile>/libphotoguard.a), runs it and checks what it reports.
 //!
-//! The static library, not the shared one: libphotoguard.so also holds the
-//! Apache module, whose Apache symbols only resolve inside httpd.
-//! `--gc-sections` drops that unused code from the test program.
+//! The shared library is exercised by tests/dlopen.rs, which loads it from C
+//! with `dlopen`.
 
 use std::mem::offset_of;
 use std::path::{Path, PathBuf};
@@ -257,29 +256,29 @@ fn evaluating_through_the_abi_allocates_nothing() {
                 std::ptr::null_mut(),
             )
         };
-        assert_eq!(result, photoguard_result::Ok);
+        assert_eq!(result, photoguard_result::OK);
     }
     // (peer address, Cookie header, forwarded header, expected verdict)
     type Case<'a> = (&'a CStr, &'a [u8], Option<&'a [u8]>, photoguard_verdict);
     let requests: [Case; 4] = [
-        (c"10.20.16.5", b"", None, photoguard_verdict::Allow),
+        (c"10.20.16.5", b"", None, photoguard_verdict::ALLOW),
         (
             c"203.0.113.9",
             b"theme=dark; JSESSIONID=0000abc:1; LtpaToken2=AAECAzU2",
             None,
-            photoguard_verdict::Allow,
+            photoguard_verdict::ALLOW,
         ),
         (
             c"::ffff:203.0.113.9",
             b"XLtpaToken2=1",
             None,
-            photoguard_verdict::Deny,
+            photoguard_verdict::DENY,
         ),
         (
             c"198.51.100.7",
             b"",
             Some(b"203.0.113.5, 10.30.64.9"),
-            photoguard_verdict::Allow,
+            photoguard_verdict::ALLOW,
         ),
     ];
     // The first evaluation after a change builds the network indexes (once);
@@ -297,7 +296,7 @@ fn evaluating_through_the_abi_allocates_nothing() {
             warm_up.as_mut_ptr(),
         )
     };
-    assert_eq!(warmed, photoguard_result::Ok);
+    assert_eq!(warmed, photoguard_result::OK);
     for (peer, cookie, xff, verdict) in requests {
         let mut out = MaybeUninit::<photoguard_decision>::uninit();
         let (xff_ptr, xff_len) = xff.map_or((std::ptr::null(), 0), |x| (x.as_ptr(), x.len()));
@@ -315,7 +314,7 @@ fn evaluating_through_the_abi_allocates_nothing() {
             )
         };
         let allocations = counting::on_this_thread() - before;
-        assert_eq!(result, photoguard_result::Ok);
+        assert_eq!(result, photoguard_result::OK);
         // SAFETY: written by evaluate.
         assert_eq!(unsafe { out.assume_init() }.verdict, verdict, "{peer:?}");
         assert_eq!(allocations, 0, "evaluating {peer:?} allocated");
@@ -335,7 +334,7 @@ fn evaluating_through_the_abi_allocates_nothing() {
             out.as_mut_ptr(),
         )
     };
-    assert_eq!(result, photoguard_result::BadAddress);
+    assert_eq!(result, photoguard_result::ERROR_BAD_ADDRESS);
     assert!(
         counting::on_this_thread() > before,
         "the allocation counter saw nothing"
