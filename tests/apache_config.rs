@@ -7,6 +7,8 @@
 
 mod support;
 
+use std::fs;
+
 use support::{JANE, Options, Server, flavor};
 
 #[test]
@@ -432,6 +434,324 @@ fn good_directives_pass_the_config_test_in_every_context() {
     let (ok, output) = server.config_test();
     assert!(ok, "{output}");
     assert!(output.contains("Syntax OK"), "{output}");
+}
+
+/// How long `httpd -t` may take before a refusal test calls it hung (it
+/// takes well under a second; a FIFO read would block forever).
+const CONFIG_TEST_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `httpd -t` on the server's current config, killed (and the test failed)
+/// if it does not finish in time: (syntax ok, what httpd printed).
+fn config_test_within(server: &Server) -> (bool, String) {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(&flavor().httpd)
+        .process_group(0)
+        .arg("-f")
+        .arg(server.path("httpd.conf"))
+        .arg("-d")
+        .arg(server.dir())
+        .arg("-t")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run httpd -t");
+    let deadline = std::time::Instant::now() + CONFIG_TEST_PATIENCE;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("httpd -t hung for {CONFIG_TEST_PATIENCE:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Writes `line` into a `<Directory>` of a fresh server (after `setup`) and
+/// asserts that `httpd -t` refuses it with the config file and line and each
+/// of `expected`. Returns httpd's output.
+fn assert_refused(line: &str, setup: impl FnOnce(&Server), expected: &[&str]) -> String {
+    let server = Server::prepare(Options::default());
+    setup(&server);
+    let conf = server.write_config(&format!(
+        "<Directory \"{{docs}}\">\n    PhotoGuard On\n    {line}\n</Directory>"
+    ));
+    let (ok, output) = config_test_within(&server);
+    assert!(!ok, "`{line}` must fail httpd -t:\n{output}");
+    let where_ = format!(
+        "Syntax error on line {} of {}",
+        config_line_of(&conf, line),
+        conf.display()
+    );
+    assert!(
+        output.contains(&where_),
+        "`{line}`: expected {where_:?} in:\n{output}"
+    );
+    for part in expected {
+        let part = server.expand(part);
+        // Apache 2.4 escapes a backslash in what it logs as `\\`.
+        assert!(
+            output.contains(&part) || output.contains(&part.replace('\\', "\\\\")),
+            "`{line}`: expected {part:?} in:\n{output}"
+        );
+    }
+    output
+}
+
+#[test]
+fn a_trailing_comment_is_refused_not_read_as_rules() {
+    const WHY: &str = "Apache has no trailing comments; put the comment on its own line";
+    assert_refused(
+        "PhotoGuardAllowCookie LtpaToken LtpaToken2 # SSO cookies",
+        |_| {},
+        &[&format!("PhotoGuardAllowCookie: '# SSO cookies': {WHY}")],
+    );
+    assert_refused(
+        "PhotoGuardAllowNetwork 127.0.16.0/20 #office",
+        |_| {},
+        &[&format!("PhotoGuardAllowNetwork: '#office': {WHY}")],
+    );
+    assert_refused(
+        "PhotoGuardMode report # until Monday",
+        |_| {},
+        &[&format!("PhotoGuardMode: '# until Monday': {WHY}")],
+    );
+}
+
+#[test]
+fn client_ip_header_refuses_client_controlled_and_credential_headers() {
+    let advice = "name the header your trusted proxies set, e.g. X-Forwarded-For";
+    for (header, why) in [
+        (
+            "Host",
+            "the client writes it (it names the site asked for) and proxies pass it on",
+        ),
+        (
+            "cookie",
+            "the browser sends it and the client controls what it holds",
+        ),
+        ("Authorization", "it carries the client's credentials"),
+        ("PROXY-AUTHORIZATION", "it carries the client's credentials"),
+    ] {
+        assert_refused(
+            &format!("PhotoGuardClientIPHeader {header}"),
+            |_| {},
+            &[&format!(
+                "PhotoGuardClientIPHeader: '{header}' cannot hold the client address: {why}; {advice}"
+            )],
+        );
+    }
+    assert_refused(
+        "PhotoGuardClientIPHeader \"\"",
+        |_| {},
+        &[&format!(
+            "PhotoGuardClientIPHeader: the header name is empty; {advice}"
+        )],
+    );
+}
+
+#[test]
+fn network_files_must_be_small_regular_text_files() {
+    const NOT_REGULAR: &str = "not a regular file; a network file must be a plain text file";
+    // A FIFO: refused at once, not read (which would hang `httpd -t`).
+    assert_refused(
+        "PhotoGuardAllowNetworkFile conf/fifo",
+        |server| {
+            fs::create_dir_all(server.path("conf")).unwrap();
+            let made = std::process::Command::new("mkfifo")
+                .arg(server.path("conf/fifo"))
+                .status()
+                .expect("run mkfifo");
+            assert!(made.success());
+        },
+        &[&format!(
+            "PhotoGuardAllowNetworkFile: {{dir}}/conf/fifo is a named pipe (FIFO), {NOT_REGULAR}"
+        )],
+    );
+    assert_refused(
+        "PhotoGuardAllowNetworkFile /dev/zero",
+        |_| {},
+        &[&format!(
+            "PhotoGuardAllowNetworkFile: /dev/zero is a character device, {NOT_REGULAR}"
+        )],
+    );
+    assert_refused(
+        "PhotoGuardAllowNetworkFile docs",
+        |_| {},
+        &[&format!(
+            "PhotoGuardAllowNetworkFile: {{dir}}/docs is a directory, {NOT_REGULAR}"
+        )],
+    );
+    // Over 64 MiB (sparse: nothing is written or read).
+    assert_refused(
+        "PhotoGuardAllowNetworkFile conf/huge.txt",
+        |server| {
+            server.write_file("conf/huge.txt", "");
+            fs::OpenOptions::new()
+                .write(true)
+                .open(server.path("conf/huge.txt"))
+                .unwrap()
+                .set_len(64 * 1024 * 1024 + 1)
+                .unwrap();
+        },
+        &[
+            "PhotoGuardAllowNetworkFile: {dir}/conf/huge.txt is 67108865 bytes, more than a network file may have (64 MiB)",
+        ],
+    );
+    // Another file's contents stay out of the messages.
+    let output = assert_refused(
+        "PhotoGuardAllowNetworkFile /etc/passwd",
+        |_| {},
+        &[
+            "PhotoGuardAllowNetworkFile: /etc/passwd:1: not an address or CIDR: the entry has characters no address has (is this a network file?)",
+        ],
+    );
+    let first_line = fs::read_to_string("/etc/passwd")
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        first_line.len() < 8 || !output.contains(&first_line[..8]),
+        "{output}"
+    );
+    // A NUL byte is named, not a cut message.
+    assert_refused(
+        "PhotoGuardAllowNetworkFile conf/nul.txt",
+        |server| server.write_file("conf/nul.txt", "127.0.16.0/20\n127.30.\u{0}64.0/21\n"),
+        &[
+            "PhotoGuardAllowNetworkFile: {dir}/conf/nul.txt:2: a NUL byte: this is not a text file of networks",
+        ],
+    );
+    // A near miss is quoted, escaped and cut.
+    assert_refused(
+        "PhotoGuardAllowNetworkFile conf/long.txt",
+        |server| server.write_file("conf/long.txt", &format!("{}/8\n", "1".repeat(5000))),
+        &[&format!(
+            "PhotoGuardAllowNetworkFile: {{dir}}/conf/long.txt:1: '{}...': not an IPv4 or IPv6 address\n",
+            "1".repeat(64)
+        )],
+    );
+}
+
+#[test]
+fn prefix_lengths_with_leading_zeros_are_refused() {
+    assert_refused(
+        "PhotoGuardAllowNetwork 127.0.16.0/020",
+        |_| {},
+        &[
+            "PhotoGuardAllowNetwork: '127.0.16.0/020': prefix length with a leading zero; did you mean /20?",
+        ],
+    );
+    assert_refused(
+        "PhotoGuardTrustedProxy 0.0.0.0/00",
+        |_| {},
+        &[
+            "PhotoGuardTrustedProxy: '0.0.0.0/00': prefix length with a leading zero; did you mean /0?",
+        ],
+    );
+    assert_refused(
+        "PhotoGuardAllowNetworkFile conf/zero.txt",
+        |server| server.write_file("conf/zero.txt", "127.0.16.0/20\n::1/0128\n"),
+        &[
+            "PhotoGuardAllowNetworkFile: {dir}/conf/zero.txt:2: '::1/0128': prefix length with a leading zero; did you mean /128?",
+        ],
+    );
+}
+
+#[test]
+fn redirect_targets_are_http_urls_with_a_host_or_single_slash_paths() {
+    for url in ["http://", "https:///", "http:///x", "https://:443/"] {
+        assert_refused(
+            &format!("PhotoGuardDenyAction redirect {url}"),
+            |_| {},
+            &[&format!(
+                "PhotoGuardDenyAction: '{url}': a redirect URL needs a host, e.g. https://www.example.com/"
+            )],
+        );
+    }
+    assert_refused(
+        "PhotoGuardDenyAction redirect //evil.example/",
+        |_| {},
+        &[
+            "PhotoGuardDenyAction: '//evil.example/': browsers read a target starting with // as another host; write https://host/... or a path with a single /",
+        ],
+    );
+    for url in [
+        "/\\evil.example/",
+        "https://www.example.com\\@evil.example/",
+    ] {
+        assert_refused(
+            &format!("PhotoGuardDenyAction redirect {url}"),
+            |_| {},
+            &[&format!(
+                "PhotoGuardDenyAction: '{url}': a redirect URL cannot contain a backslash (browsers read it as /); write %5C"
+            )],
+        );
+    }
+    // What stays valid.
+    let server = Server::prepare(Options::default());
+    server.write_config(
+        "<Directory \"{docs}\">
+    PhotoGuardDenyAction redirect /login?next=//x
+</Directory>
+<Location /a>
+    PhotoGuardDenyAction redirect http://www.example.com
+</Location>
+<Location /b>
+    PhotoGuardDenyAction redirect https://[::1]:8443/#top
+</Location>",
+    );
+    let (ok, output) = config_test_within(&server);
+    assert!(ok, "{output}");
+}
+
+#[test]
+fn a_broad_ipv6_rule_lets_in_no_ipv4_client() {
+    // `::/64` holds ::ffff:0:0/96 but is IPv6: IPv4 clients, plain or
+    // IPv4-mapped at a dual-stack listener, are denied. A rule written
+    // inside ::ffff:0:0/96 covers its IPv4 addresses.
+    let site = "<Directory \"{docs}\">
+    PhotoGuard On
+    PhotoGuardAllowNetwork ::/64
+</Directory>
+<Directory \"{docs}/mapped\">
+    PhotoGuardAllowNetwork ::/0 ::ffff:127.9.0.0/112
+</Directory>";
+    for dual_stack in [false, true] {
+        let server = Server::start_with(
+            Options {
+                dual_stack,
+                ..Options::default()
+            },
+            site,
+        );
+        server.write_file("docs/mapped/jane.jpg", "JPEG\n");
+        let status = |path: &str, from: &str| server.get(path).from(from).send().status;
+        assert_eq!(status(JANE, "127.9.9.9"), 403, "dual stack: {dual_stack}");
+        assert_eq!(status(JANE, "127.0.0.1"), 403, "dual stack: {dual_stack}");
+        assert_eq!(status(JANE, "::1"), 200, "::1 is in ::/64");
+        assert_eq!(status("/mapped/jane.jpg", "127.9.9.9"), 200);
+        assert_eq!(status("/mapped/jane.jpg", "127.10.9.9"), 403);
+        let entries = server.access_log(5);
+        let mapped = entries
+            .iter()
+            .find(|e| e.path == "/mapped/jane.jpg" && e.status == "200")
+            .unwrap();
+        assert!(
+            mapped.reason.starts_with("network ::ffff:127.9.0.0/112"),
+            "{entries:?}"
+        );
+    }
 }
 
 /// The 1-based line of `directive` in the written config.

@@ -115,3 +115,67 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// The longest excerpt of a token an error message quotes, in characters.
+const QUOTED_MAX: usize = 64;
+
+/// A token as an error message quotes it: in single quotes, printable ASCII
+/// kept, every other byte as `\xNN` (so no NUL, newline or terminal escape
+/// reaches a log), and cut after about 64 characters with `...`. For text
+/// from anywhere, above all from files that are not the admin's config.
+pub fn quoted(token: impl AsRef<[u8]>) -> String {
+    format!("'{}'", escaped(token))
+}
+
+/// [`quoted`] without the quotes.
+pub fn escaped(token: impl AsRef<[u8]>) -> String {
+    use std::fmt::Write as _;
+    let token = token.as_ref();
+    let width = |b: u8| if (0x20..0x7f).contains(&b) { 1 } else { 4 };
+    // Every byte is at least one character wide: a long token is cut
+    // without a look at all of it.
+    let whole =
+        token.len() <= QUOTED_MAX && token.iter().map(|&b| width(b)).sum::<usize>() <= QUOTED_MAX;
+    let mut out = String::with_capacity(QUOTED_MAX + 3);
+    let mut shown = 0;
+    for &b in token {
+        if !whole && shown + width(b) > QUOTED_MAX {
+            out.push_str("...");
+            break;
+        }
+        if width(b) == 1 {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "\\x{b:02X}");
+        }
+        shown += width(b);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_keeps_printable_ascii_and_escapes_the_rest() {
+        assert_eq!(quoted("10.0.0.0/8"), "'10.0.0.0/8'");
+        assert_eq!(quoted("a\0b\r\n\x1b[31m"), "'a\\x00b\\x0D\\x0A\\x1B[31m'");
+        assert_eq!(quoted("caf\u{e9}"), "'caf\\xC3\\xA9'");
+        assert_eq!(quoted(b"\xff/\\"), "'\\xFF/\\'");
+        assert_eq!(quoted(""), "''");
+    }
+
+    #[test]
+    fn quoted_cuts_long_tokens() {
+        let long = "x".repeat(1000);
+        let q = quoted(&long);
+        assert_eq!(q, format!("'{}...'", "x".repeat(64)));
+        // Exactly the limit is shown whole.
+        assert_eq!(quoted("y".repeat(64)), format!("'{}'", "y".repeat(64)));
+        // An escape is never cut in half.
+        let q = quoted([0u8; 100]);
+        assert!(q.ends_with("\\x00...'"), "{q}");
+        assert!(q.len() <= 64 + 5);
+    }
+}

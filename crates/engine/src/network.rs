@@ -7,6 +7,14 @@
 //! when rules nest) or with "no rule". CIDR blocks are either nested or
 //! disjoint, so one sweep over the rules sorted by start builds the partition,
 //! and a lookup is one binary search over the segment starts.
+//!
+//! IPv4 and IPv6 are separate spaces. A client connected over IPv4-mapped
+//! IPv6 (`::ffff:10.20.16.5`, a dual-stack listener) is an IPv4 client. An
+//! IPv6 rule covers IPv4 clients only when it is written inside the mapped
+//! block `::ffff:0:0/96` (`::ffff:10.20.16.0/116` is `10.20.16.0/20`), and
+//! then only the addresses it maps: a broad IPv6 prefix such as `::/64` or
+//! `::/0` contains the mapped block but lets in no IPv4 client
+//! ([`covers_ipv4_mapped`] tells a linter to warn about it).
 
 use std::ffi::CStr;
 use std::fmt;
@@ -15,6 +23,7 @@ use std::sync::OnceLock;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use super::directive::{escaped, quoted};
 use super::origin::Origin;
 
 /// One allowed (or trusted) network, as written, with where it was written.
@@ -62,7 +71,7 @@ pub struct NetParseError {
 
 impl fmt::Display for NetParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}': {}", self.token, self.problem)?;
+        write!(f, "{}: {}", quoted(&self.token), self.problem)?;
         if let Some(hint) = &self.hint {
             write!(f, "; {hint}")?;
         }
@@ -82,7 +91,8 @@ fn net_error(token: &str, problem: impl Into<String>, hint: Option<String>) -> N
 ///
 /// Refused, each with a hint: host bits set (`10.20.16.7/20`), Apache's partial
 /// forms (`10.1`), dotted netmasks, prefix lengths out of range, octets with
-/// leading zeros (which some tools read as octal).
+/// leading zeros (which some tools read as octal), prefix lengths with
+/// leading zeros (`/020`).
 pub fn parse_network(token: &str) -> Result<IpNet, NetParseError> {
     let (addr_text, prefix_text) = match token.split_once('/') {
         Some((a, p)) => (a, Some(p)),
@@ -118,32 +128,43 @@ fn parse_address(token: &str, text: &str) -> Result<IpAddr, NetParseError> {
     if let Ok(addr) = text.parse::<IpAddr>() {
         return Ok(addr);
     }
-    if !text.contains(':')
-        && text
-            .split('.')
-            .all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()))
-    {
-        let octets: Vec<&str> = text.split('.').collect();
+    // Dotted decimal that std refuses: a partial form or leading zeros. The
+    // hints are made of the octets' values, never of the text (which may be
+    // as long as a line of a network file).
+    let octets: Option<Vec<u8>> = if text.contains(':') {
+        None
+    } else {
+        text.split('.')
+            .map(|o| match o.bytes().all(|b| b.is_ascii_digit()) {
+                true => o.parse::<u8>().ok(),
+                false => None,
+            })
+            .collect()
+    };
+    if let Some(octets) = octets {
+        let dotted = |values: &[u8]| {
+            values
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(".")
+        };
         if octets.len() < 4 {
             // Apache's mod_authz_host reads `10.1` as 10.1.0.0/16; say so
             // instead of guessing, since a partial form is easy to mistype.
-            let mut full: Vec<&str> = octets.clone();
-            full.resize(4, "0");
+            let mut full = octets.clone();
+            full.resize(4, 0);
             return Err(net_error(
                 token,
                 "partial addresses are not accepted",
-                Some(format!("write {}/{}", full.join("."), 8 * octets.len())),
+                Some(format!("write {}/{}", dotted(&full), 8 * octets.len())),
             ));
         }
-        if octets.len() == 4 && octets.iter().any(|o| o.len() > 1 && o.starts_with('0')) {
-            let cleaned: Vec<String> = octets
-                .iter()
-                .map(|o| o.parse::<u64>().unwrap_or(0).to_string())
-                .collect();
+        if octets.len() == 4 {
             return Err(net_error(
                 token,
                 "octets with leading zeros are ambiguous (octal in some tools)",
-                Some(format!("write {}", cleaned.join("."))),
+                Some(format!("write {}", dotted(&octets))),
             ));
         }
     }
@@ -168,22 +189,39 @@ fn parse_prefix(
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(net_error(
             token,
-            format!("'/{text}' is not a prefix length"),
+            format!("{} is not a prefix length", quoted(format!("/{text}"))),
             None,
         ));
     }
-    match text.parse::<u16>() {
-        Ok(p) if p <= u16::from(max_len) => Ok(p as u8),
-        _ => Err(net_error(
+    let digits = text.trim_start_matches('0');
+    let value = match digits.parse::<u16>() {
+        _ if digits.is_empty() => Some(0),
+        Ok(p) if p <= u16::from(max_len) => Some(p as u8),
+        _ => None,
+    };
+    match value {
+        // A leading zero is a typo, or octal to some tool: refuse rather
+        // than guess.
+        Some(p) if text.len() > 1 && text.starts_with('0') => Err(net_error(
             token,
-            format!("prefix length /{text} is out of range (0-{max_len})"),
+            "prefix length with a leading zero",
+            Some(format!("did you mean /{p}?")),
+        )),
+        Some(p) => Ok(p),
+        None => Err(net_error(
+            token,
+            format!(
+                "prefix length /{} is out of range (0-{max_len})",
+                escaped(text)
+            ),
             None,
         )),
     }
 }
 
 /// An address as the engine compares it: IPv4-mapped IPv6 becomes IPv4, so a
-/// dual-stack listener's `::ffff:10.20.16.5` matches IPv4 rules.
+/// dual-stack listener's `::ffff:10.20.16.5` matches IPv4 rules (and IPv6
+/// rules only if they are written inside `::ffff:0:0/96`).
 pub fn canonical(addr: IpAddr) -> IpAddr {
     match addr {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -379,6 +417,17 @@ fn mapped_block() -> Ipv6Net {
     Ipv6Net::new(Ipv4Addr::UNSPECIFIED.to_ipv6_mapped(), 96).expect("96 is a valid prefix")
 }
 
+/// Whether `net` is an IPv6 prefix that contains all of `::ffff:0:0/96` without
+/// being written inside it (`::/64`, `::/0`, `::fffe:0:0/95`): it reads as if
+/// it allowed every IPv4 client, but allows none (IPv4 clients match only
+/// IPv4 rules and IPv6 rules inside `::ffff:0:0/96`). For a linter's warning.
+pub fn covers_ipv4_mapped(net: IpNet) -> bool {
+    match net {
+        IpNet::V6(net) => net.prefix_len() < 96 && net.contains(&mapped_block()),
+        IpNet::V4(_) => false,
+    }
+}
+
 fn v4_span(net: Ipv4Net, rule: u32) -> Span<u32> {
     Span {
         start: net.network().into(),
@@ -401,19 +450,15 @@ fn build_index(rules: &[NetRule]) -> Index {
                     end: u128::from(net.broadcast()),
                     rule: index,
                 });
-                // A v6 rule that reaches into the mapped block also covers the
-                // IPv4 addresses it maps, since clients are canonicalised to v4.
+                // A v6 rule written inside the mapped block also covers the
+                // IPv4 addresses it maps, since clients are canonicalised to
+                // v4. One that merely contains the block (`::/64`, `::/0`)
+                // covers no IPv4 client: the admin wrote IPv6.
                 if net.prefix_len() >= 96 && mapped.contains(&net) {
                     let v4_addr = Ipv4Addr::from(u128::from(net.network()) as u32);
                     let v4_net =
                         Ipv4Net::new(v4_addr, net.prefix_len() - 96).expect("prefix within 0-32");
                     v4.push(v4_span(v4_net, index));
-                } else if net.contains(&mapped) {
-                    v4.push(Span {
-                        start: 0,
-                        end: u32::MAX,
-                        rule: index,
-                    });
                 }
             }
         }
@@ -577,6 +622,62 @@ mod tests {
     }
 
     #[test]
+    fn prefix_lengths_with_leading_zeros_are_refused_with_a_hint() {
+        assert_eq!(
+            parse_network("10.20.16.0/020").unwrap_err().to_string(),
+            "'10.20.16.0/020': prefix length with a leading zero; did you mean /20?"
+        );
+        assert_eq!(
+            parse_network("0.0.0.0/00").unwrap_err().to_string(),
+            "'0.0.0.0/00': prefix length with a leading zero; did you mean /0?"
+        );
+        assert_eq!(
+            parse_network("2001:db8::/0032")
+                .unwrap_err()
+                .hint
+                .as_deref(),
+            Some("did you mean /32?")
+        );
+        // Out of range is said first; /0 itself stays valid.
+        assert_eq!(
+            parse_network("10.0.0.0/033").unwrap_err().to_string(),
+            "'10.0.0.0/033': prefix length /033 is out of range (0-32)"
+        );
+        assert_eq!(parse_network("0.0.0.0/0").unwrap().to_string(), "0.0.0.0/0");
+        assert_eq!(parse_network("::/0").unwrap().to_string(), "::/0");
+        assert_eq!(
+            parse_network("10.0.0.0/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+    }
+
+    #[test]
+    fn errors_quote_tokens_escaped_and_cut() {
+        assert_eq!(
+            parse_network("10.0.0.0/\x1b[2J").unwrap_err().to_string(),
+            "'10.0.0.0/\\x1B[2J': '/\\x1B[2J' is not a prefix length"
+        );
+        // Hints are built from values, never from (unbounded) text.
+        let long = "1".repeat(10_000);
+        assert_eq!(
+            parse_network(&long).unwrap_err().to_string(),
+            format!("'{}...': not an IPv4 or IPv6 address", "1".repeat(64))
+        );
+        assert_eq!(
+            parse_network("300.1").unwrap_err().to_string(),
+            "'300.1': not an IPv4 or IPv6 address"
+        );
+        assert_eq!(
+            parse_network("10.01").unwrap_err().hint.as_deref(),
+            Some("write 10.1.0.0/16")
+        );
+        let long = format!("10.0.0.0/{}", "9".repeat(10_000));
+        let message = parse_network(&long).unwrap_err().to_string();
+        assert!(message.len() < 200, "{message}");
+        assert!(message.contains("is out of range"), "{message}");
+    }
+
+    #[test]
     fn netmasks_and_leading_zeros_are_refused_with_hints() {
         let err = parse_network("10.0.0.0/255.255.0.0").unwrap_err();
         assert_eq!(
@@ -624,8 +725,56 @@ mod tests {
         let s = set(&["::ffff:10.20.16.0/116"]);
         assert!(s.contains(ip("10.20.16.5")));
         assert!(!s.contains(ip("10.20.32.5")));
-        let everything = set(&["::/0"]);
-        assert!(everything.contains(ip("1.2.3.4")));
+        assert!(s.contains(ip("::ffff:10.20.16.5")));
+        let block = set(&["::ffff:0:0/96"]);
+        assert!(block.contains(ip("1.2.3.4")));
+        assert!(block.contains(ip("::ffff:1.2.3.4")));
+    }
+
+    #[test]
+    fn broad_ipv6_prefixes_let_in_no_ipv4_client() {
+        for broad in ["::/0", "::/64", "::/80", "::fffe:0:0/95"] {
+            let s = set(&[broad]);
+            assert!(!s.contains(ip("127.9.9.9")), "{broad}");
+            assert!(!s.contains(ip("::ffff:127.9.9.9")), "{broad}");
+            assert!(!s.contains(ip("0.0.0.0")), "{broad}");
+            assert!(!s.contains(ip("255.255.255.255")), "{broad}");
+        }
+        assert!(set(&["::/0"]).contains(ip("2001:db8::1")));
+        assert!(set(&["::/64"]).contains(ip("::1")));
+        // Nested under a broad prefix, a mapped rule still covers its IPv4
+        // addresses, and an IPv4 rule its own.
+        let s = set(&["::/0", "::ffff:10.0.0.0/104", "192.0.2.0/24"]);
+        assert_eq!(
+            s.lookup(ip("10.1.2.3")).unwrap().net().to_string(),
+            "::ffff:10.0.0.0/104"
+        );
+        assert_eq!(
+            s.lookup(ip("192.0.2.9")).unwrap().net().to_string(),
+            "192.0.2.0/24"
+        );
+        assert!(!s.contains(ip("11.0.0.1")));
+    }
+
+    #[test]
+    fn covers_ipv4_mapped_names_prefixes_that_look_like_they_allow_ipv4() {
+        let covers = |t: &str| covers_ipv4_mapped(parse_network(t).unwrap());
+        for yes in ["::/0", "::/1", "::/64", "::/80", "::fffe:0:0/95"] {
+            assert!(covers(yes), "{yes}");
+        }
+        for no in [
+            "::ffff:0:0/96",
+            "::ffff:10.0.0.0/104",
+            "::ffff:10.0.0.1",
+            "2001:db8::/32",
+            "8000::/1",
+            "::/97",
+            "::1",
+            "0.0.0.0/0",
+            "10.0.0.0/8",
+        ] {
+            assert!(!covers(no), "{no}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Property tests: the engine's fast structures agree with naive references.
 //! - Networks: the lookup equals checking `IpNet::contains` on every rule
-//!   (with IPv4-mapped clients matching IPv4 rules), and names the most
-//!   specific rule, the first written among equals.
+//!   (with IPv4-mapped clients matching IPv4 rules, and IPv6 rules matching
+//!   IPv4 clients only when written inside `::ffff:0:0/96`), and names the
+//!   most specific rule, the first written among equals.
 //! - Cookies: the zero-copy scanner agrees with a reference that splits the
 //!   header naively and reads each pair with the `cookie` crate.
 //! - No input makes evaluation panic.
@@ -10,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use photoguard_engine::cookie::{CookieRule, CookieRules};
-use photoguard_engine::network::{NetRule, NetworkSet, canonical};
+use photoguard_engine::network::{NetRule, NetworkSet, canonical, covers_ipv4_mapped};
 use photoguard_engine::{DirectiveContext, Origin, Request, ScopeConfig};
 use proptest::prelude::*;
 
@@ -35,9 +36,21 @@ fn mapped_net() -> impl Strategy<Value = IpNet> {
     })
 }
 
+/// A short IPv6 prefix at the bottom of the space, most of which contain
+/// the mapped block (`::/64`, `::/0`, `::fffe:0:0/95`).
+fn broad_low_v6_net() -> impl Strategy<Value = IpNet> {
+    (0u8..=95).prop_map(|p| {
+        IpNet::V6(
+            Ipv6Net::new(Ipv4Addr::UNSPECIFIED.to_ipv6_mapped(), p)
+                .unwrap()
+                .trunc(),
+        )
+    })
+}
+
 fn any_net() -> impl Strategy<Value = IpNet> {
     // Narrow prefixes dominate real lists; broad ones exercise nesting.
-    prop_oneof![4 => v4_net(), 2 => v6_net(), 1 => mapped_net()]
+    prop_oneof![8 => v4_net(), 4 => v6_net(), 2 => mapped_net(), 1 => broad_low_v6_net()]
 }
 
 /// An address inside `net`, with random host bits.
@@ -67,9 +80,12 @@ fn naive_specificity(net: &IpNet, addr: IpAddr) -> Option<u8> {
     match (net, canonical(addr)) {
         (IpNet::V4(n), IpAddr::V4(a)) => n.contains(&a).then_some(n.prefix_len()),
         (IpNet::V6(n), IpAddr::V6(a)) => n.contains(&a).then_some(n.prefix_len()),
-        (IpNet::V6(n), IpAddr::V4(a)) => n
-            .contains(&a.to_ipv6_mapped())
-            .then(|| n.prefix_len().saturating_sub(96)),
+        // Only a rule written inside ::ffff:0:0/96 (a /96 or longer that
+        // holds a mapped address) covers IPv4 clients; `::/64` holds the
+        // whole block but is IPv6.
+        (IpNet::V6(n), IpAddr::V4(a)) => {
+            (n.prefix_len() >= 96 && n.contains(&a.to_ipv6_mapped())).then(|| n.prefix_len() - 96)
+        }
         (IpNet::V4(_), IpAddr::V6(_)) => None,
     }
 }
@@ -134,6 +150,32 @@ proptest! {
         prop_assert!(forward.is_some());
         prop_assert_eq!(forward, specificity(&build(&reversed)));
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// A prefix that covers the mapped block without being inside it lets
+    /// in no IPv4 client, alone or among IPv6 rules outside the block.
+    #[test]
+    fn prefixes_covering_the_mapped_block_let_in_no_ipv4_client(
+        broad in broad_low_v6_net(),
+        others in prop::collection::vec(v6_net(), 0..10),
+        client in any::<u32>(),
+    ) {
+        prop_assert!(covers_ipv4_mapped(broad));
+        let mut nets = vec![broad];
+        nets.extend(others.into_iter().filter(|n| !inside_mapped_block(n)));
+        let set = build(&nets);
+        for spelled in spellings(IpAddr::V4(client.into())) {
+            prop_assert!(set.lookup(spelled).is_none(), "{} in {:?}", spelled, nets);
+        }
+    }
+}
+
+/// Whether `net` is written inside `::ffff:0:0/96`.
+fn inside_mapped_block(net: &IpNet) -> bool {
+    matches!(net, IpNet::V6(n) if n.network().to_ipv4_mapped().is_some())
 }
 
 proptest! {
