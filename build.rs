@@ -171,7 +171,7 @@ fn generate_bindings(headers: &ApacheHeaders) {
         .allowlist_type("ap_directive_t|ap_configfile_t|apr_table_entry_t|apr_array_header_t")
         .allowlist_function("ap_hook_check_access|ap_hook_access_checker|ap_hook_fixups|ap_hook_post_config")
         .allowlist_function("apr_pool_userdata_get|apr_pool_userdata_setn")
-        .allowlist_function("apr_table_get|apr_table_setn|apr_pstrmemdup|apr_pool_cleanup_register|apr_pool_cleanup_null")
+        .allowlist_function("apr_table_get|apr_table_setn|apr_pstrmemdup|apr_palloc|apr_pool_cleanup_register|apr_pool_cleanup_null")
         .allowlist_function("pg_log_rerror|pg_log_error|pg_log_enabled|pg_dir_config|pg_client_address")
         .allowlist_var("ap_server_root")
         .allowlist_var("MODULE_MAGIC_NUMBER_MAJOR|MODULE_MAGIC_NUMBER_MINOR|MODULE_MAGIC_COOKIE")

@@ -32,7 +32,7 @@
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use photoguard_engine::{Decision, DenyAction, Peer, Reason, ScopeConfig, Verdict};
+use photoguard_engine::{Decision, DenyAction, Peer, Reason, ScopeView, Verdict};
 
 use super::bindings::{DECLINED, HTTP_FORBIDDEN, HTTP_MOVED_TEMPORARILY, HTTP_NOT_FOUND};
 use super::log;
@@ -45,7 +45,7 @@ const DENIED_NOTE: &std::ffi::CStr = c"photoguard-denied";
 
 /// Decides `r` in `scope` (`None`: Apache has no photoguard configuration
 /// for it, which denies).
-pub fn check(r: &mut Request, scope: Option<&ScopeConfig>) -> i32 {
+pub fn check<'r>(r: &mut Request<'r>, scope: Option<ScopeView<'r>>) -> i32 {
     let Some(scope) = scope else {
         return fail_closed(r, "no photoguard configuration for this request");
     };
@@ -115,11 +115,11 @@ fn decision_peer(peer: Option<IpAddr>, decision: &Decision) -> IpAddr {
 }
 
 /// PHOTOGUARD_DECISION and PHOTOGUARD_REASON for logs, CGI and mod_rewrite.
-fn record(r: &mut Request, decision: &Decision) {
+/// Neither is copied: the verdict's name is static, and the reason's text
+/// belongs to the configuration, which outlives the request.
+fn record<'r>(r: &mut Request<'r>, decision: &Decision<'r>) {
     r.set_env(c"PHOTOGUARD_DECISION", decision.verdict.as_cstr());
-    // Copied into the request pool: a scope read from .htaccess, and the
-    // reason text it owns, may be freed before the request's tables.
-    r.set_env_copy(c"PHOTOGUARD_REASON", decision.reason.text().to_bytes());
+    r.set_env_borrowed(c"PHOTOGUARD_REASON", decision.reason.text());
 }
 
 /// What an enforced denial answers: 403 (so ErrorDocument 403 applies), 404,

@@ -1,19 +1,21 @@
 //! Per-directory configuration: the handler every `PhotoGuard*` directive
 //! goes through, as safe code over a typed view of Apache's `cmd_parms`.
 //!
-//! Each scope's `ScopeConfig` is boxed and owned by the APR pool Apache
-//! hands to create/merge (pconf for the configuration, the request pool for
-//! `.htaccess` and per-request merges): a pool cleanup drops it (see
-//! `apr::pool_owned`). A NULL config means something went wrong building
-//! it; the access check then denies (fails closed).
+//! Each scope Apache creates gets a [`DirConfig`] owning its `ScopeConfig`,
+//! owned in turn by the APR pool Apache hands to create (pconf for the
+//! configuration, the request pool for `.htaccess`): a pool cleanup drops it
+//! (see `apr::pool_owned`). Merged configs own nothing and need no cleanup.
+//! A NULL config means something went wrong building it; the access check
+//! then denies (fails closed).
 
 use std::ffi::{CStr, c_char};
 use std::marker::PhantomData;
 use std::path::Path;
 use std::ptr::NonNull;
 
-use photoguard_engine::{DirectiveContext, DirectiveInfo, Origin, ScopeConfig};
+use photoguard_engine::{DirectiveContext, DirectiveInfo, Origin, ScopeConfig, ScopeView};
 
+use super::apr::pool_owned;
 use super::bindings::*;
 
 /// The directive being read: Apache's `cmd_parms`, typed.
@@ -78,7 +80,7 @@ impl<'a> Cmd<'a> {
 
 /// Applies one directive with its raw argument text to `scope`. On success,
 /// says whether the scope now has a network index to build.
-pub fn apply(cmd: &Cmd, scope: &mut ScopeConfig, args: Option<&CStr>) -> Result<bool, String> {
+fn apply(cmd: &Cmd, scope: &mut ScopeConfig, args: Option<&CStr>) -> Result<bool, String> {
     let name = cmd.name().ok_or("directive name is not UTF-8")?;
     let args = match args {
         None => "",
@@ -111,4 +113,93 @@ unsafe fn c_str<'a>(p: *const c_char) -> Option<&'a str> {
     }
     // SAFETY: see the contract.
     unsafe { CStr::from_ptr(p) }.to_str().ok()
+}
+
+/// What Apache keeps for each directory scope: the view requests are decided
+/// with, and, for a scope Apache created (not merged), the `ScopeConfig` its
+/// directives built.
+///
+/// A merged config owns nothing: its view borrows the created configs it was
+/// merged from. So a per-request merge is a few words copied into the
+/// request pool, with no Rust heap and no pool cleanup.
+///
+/// The `'static` in the view is the pool's lifetime, which Rust cannot
+/// name. It holds because (1) a created config lives in the pool Apache
+/// made it in (pconf, or the request pool for `.htaccess`), which outlives
+/// every merge made from it (merges are made in that pool or a shorter-lived
+/// one); and (2) Apache reads every directive of a section before it merges
+/// that section's config with any other, so a view never outlives the data
+/// it copied from a scope that is still being configured.
+pub struct DirConfig {
+    view: ScopeView<'static>,
+    own: Option<Box<ScopeConfig>>,
+}
+
+impl DirConfig {
+    /// The settings requests in this scope are decided with.
+    pub fn view(&self) -> ScopeView<'_> {
+        self.view
+    }
+
+    /// A new, empty scope (it inherits everything), owned by `pool` and
+    /// dropped by a cleanup of that pool.
+    ///
+    /// # Safety
+    /// `pool` is a live APR pool.
+    pub unsafe fn create(pool: *mut apr_pool_t) -> *mut DirConfig {
+        let own = Box::new(ScopeConfig::new());
+        let config = DirConfig {
+            view: ScopeView::default(),
+            own: Some(own),
+        };
+        // SAFETY: live pool (caller).
+        unsafe { pool_owned(pool, config) }
+    }
+
+    /// The scope `child` sees inside `parent`, in `pool`, with nothing to
+    /// free: `None` from APR means out of memory.
+    ///
+    /// # Safety
+    /// `pool` is a live APR pool that does not outlive the pools owning
+    /// `parent` and `child` (Apache merges into the pool of the shorter-lived
+    /// scope).
+    pub unsafe fn merge(
+        pool: *mut apr_pool_t,
+        parent: &DirConfig,
+        child: &DirConfig,
+    ) -> *mut DirConfig {
+        let merged = DirConfig {
+            view: ScopeView::merge(parent.view, child.view),
+            own: None,
+        };
+        // SAFETY: live pool (caller); apr_palloc returns memory aligned for
+        // any type (APR_ALIGN_DEFAULT, 8 bytes), or NULL.
+        unsafe {
+            let place = apr_palloc(pool, std::mem::size_of::<DirConfig>() as apr_size_t)
+                .cast::<DirConfig>();
+            if !place.is_null() {
+                place.write(merged);
+            }
+            place
+        }
+    }
+
+    /// Applies one directive to the scope this config owns, then refreshes
+    /// the view. On success, says whether the scope now has a network index
+    /// to build, and hands back the scope to note for that.
+    pub fn apply(
+        &mut self,
+        cmd: &Cmd,
+        args: Option<&CStr>,
+    ) -> Result<Option<&ScopeConfig>, String> {
+        let Some(own) = self.own.as_deref_mut() else {
+            return Err("photoguard: a merged configuration takes no directives".into());
+        };
+        let builds_index = apply(cmd, own, args)?;
+        // SAFETY: only the lifetime changes. `own` is boxed, so its address
+        // is stable for the life of this config, which its pool bounds; see
+        // the type's documentation for why no view outlives what it borrows.
+        self.view = unsafe { std::mem::transmute::<ScopeView<'_>, ScopeView<'static>>(own.view()) };
+        Ok(builds_index.then_some(&*own))
+    }
 }

@@ -12,13 +12,13 @@ use std::ffi::{CStr, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
-use photoguard_engine::{DIRECTIVES, ScopeConfig};
+use photoguard_engine::DIRECTIVES;
 
 use super::access;
-use super::apr::{pool_owned, pool_str};
+use super::apr::pool_str;
 use super::bindings::*;
 use super::compat;
-use super::config::{self, Cmd};
+use super::config::{Cmd, DirConfig};
 use super::log;
 use super::prepare;
 use super::request::Request;
@@ -123,7 +123,7 @@ unsafe extern "C" fn register_hooks(_pool: *mut apr_pool_t) {
 /// `create_dir_config`: an empty scope (inherits everything).
 unsafe extern "C" fn create_dir_config(pool: *mut apr_pool_t, _dir: *mut c_char) -> *mut c_void {
     // SAFETY: Apache passes a live pool.
-    guard(|| unsafe { pool_owned(pool, ScopeConfig::new()) }.cast::<c_void>()).unwrap_or_else(|| {
+    guard(|| unsafe { DirConfig::create(pool) }.cast::<c_void>()).unwrap_or_else(|| {
         log::server(log::ERR, "photoguard: internal error creating a configuration; requests in its scope will be denied");
         ptr::null_mut()
     })
@@ -136,15 +136,14 @@ unsafe extern "C" fn merge_dir_config(
     add: *mut c_void,
 ) -> *mut c_void {
     // SAFETY: non-NULL configs Apache hands back are ones we made; they live
-    // as long as their pools, which outlive this call (the merged scope
-    // shares their lists through Arc, so it does not borrow them).
-    let (Some(parent), Some(child)) = (unsafe { base.cast::<ScopeConfig>().as_ref() }, unsafe {
-        add.cast::<ScopeConfig>().as_ref()
+    // as long as their pools, which outlive this call.
+    let (Some(parent), Some(child)) = (unsafe { base.cast::<DirConfig>().as_ref() }, unsafe {
+        add.cast::<DirConfig>().as_ref()
     }) else {
         return ptr::null_mut();
     };
-    // SAFETY: Apache passes a live pool.
-    guard(|| unsafe { pool_owned(pool, ScopeConfig::merge(parent, child)) }.cast::<c_void>())
+    // SAFETY: Apache passes a live pool, the one of the shorter-lived scope.
+    guard(|| unsafe { DirConfig::merge(pool, parent, child) }.cast::<c_void>())
         .unwrap_or_else(|| {
             log::server(log::ERR, "photoguard: internal error merging configurations; requests in that scope will be denied");
             ptr::null_mut()
@@ -165,16 +164,16 @@ unsafe extern "C" fn set_directive(
         return c"photoguard: no directive context".as_ptr();
     };
     let outcome = guard(|| {
-        // SAFETY: mconfig is NULL or the ScopeConfig we made for this
-        // scope; Apache reads configuration single-threaded, so nothing
-        // else holds it now.
-        let Some(scope) = (unsafe { mconfig.cast::<ScopeConfig>().as_mut() }) else {
+        // SAFETY: mconfig is NULL or the DirConfig we made for this scope;
+        // Apache reads configuration single-threaded, so nothing else holds
+        // it now.
+        let Some(config) = (unsafe { mconfig.cast::<DirConfig>().as_mut() }) else {
             return Err("photoguard: this scope's configuration could not be created".to_string());
         };
-        // SAFETY: args is NULL or the NUL-terminated rest of the line,
-        // owned by the config pool.
+        // SAFETY: args is NULL or the NUL-terminated rest of the line, owned
+        // by the config pool.
         let args = (!args.is_null()).then(|| unsafe { CStr::from_ptr(args) });
-        if config::apply(&cmd, scope, args)? {
+        if let Some(scope) = config.apply(&cmd, args)? {
             // SAFETY: cmd->pool owns this scope's config.
             unsafe { prepare::note(cmd.pool(), scope) };
         }
@@ -213,7 +212,9 @@ unsafe extern "C" fn check_access(r: *mut request_rec) -> c_int {
     let Some(mut request) = (unsafe { Request::from_raw(r) }) else {
         return HTTP_FORBIDDEN as c_int;
     };
-    let scope = request.dir_config::<ScopeConfig>(this_module());
+    let scope = request
+        .dir_config::<DirConfig>(this_module())
+        .map(DirConfig::view);
     guard(|| access::check(&mut request, scope)).unwrap_or_else(|| access::panicked(&mut request))
 }
 

@@ -2,9 +2,10 @@
 //! `request_rec`, so that the code deciding about a request holds no raw
 //! pointer and has no `unsafe` of its own.
 //!
-//! Every method reads or writes the live request Apache handed to a hook;
-//! what it returns borrows from the request (`'r`), which Apache keeps alive
-//! for the whole hook call.
+//! Every method reads or writes the live request Apache handed to a hook.
+//! `'r` is the life of the request's pool: what a method returns borrows
+//! from the request for that long, and what lives that long may be put into
+//! the request's tables without a copy.
 
 use std::ffi::{CStr, c_char};
 use std::marker::PhantomData;
@@ -28,7 +29,8 @@ impl<'r> Request<'r> {
     ///
     /// # Safety
     /// `r` is NULL or the live request of the current hook call, not used
-    /// through another path while the wrapper lives.
+    /// through another path while the wrapper lives; `'r` does not outlive
+    /// the request's pool.
     pub unsafe fn from_raw(r: *mut request_rec) -> Option<Request<'r>> {
         NonNull::new(r).map(|raw| Request {
             raw,
@@ -99,11 +101,11 @@ impl<'r> Request<'r> {
         unsafe { table_setn(self.rec().subprocess_env, key, value.as_ptr()) }
     }
 
-    /// Sets an environment variable to a copy of `value` in the request pool.
-    pub fn set_env_copy(&mut self, key: &'static CStr, value: &[u8]) {
-        let value = self.pool_copy(value);
-        // SAFETY: live table; the copy lives as long as the request pool.
-        unsafe { table_setn(self.rec().subprocess_env, key, value) }
+    /// Sets an environment variable to a value that lives as long as the
+    /// request (e.g. a reason text of its configuration), without a copy.
+    pub fn set_env_borrowed(&mut self, key: &'static CStr, value: &'r CStr) {
+        // SAFETY: live table; the value outlives the request's pool ('r).
+        unsafe { table_setn(self.rec().subprocess_env, key, value.as_ptr()) }
     }
 
     /// Sets a response header to a copy of `value`.

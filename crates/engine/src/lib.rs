@@ -15,4 +15,4 @@ pub mod tokenize;
 pub use decision::{Decision, DenyAction, Mode, Peer, Reason, Request, Verdict};
 pub use directive::{ConfigError, DIRECTIVES, DirectiveInfo, DirectiveKind};
 pub use origin::Origin;
-pub use scope::{DirectiveContext, ScopeConfig};
+pub use scope::{DirectiveContext, ScopeConfig, ScopeView};

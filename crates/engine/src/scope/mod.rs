@@ -1,0 +1,270 @@
+//! The policy of one configuration scope (server, `<VirtualHost>`,
+//! `<Directory>`, `<Location>`, `<Files>`, `.htaccess`): directives applied
+//! to it ([`ScopeConfig`], which owns what they built), and the borrowed view
+//! a request is decided with ([`ScopeView`]).
+//!
+//! Merge rules: every setting a child leaves unset is inherited from its
+//! parent; a list (networks, cookies, trusted proxies) set in a child replaces
+//! the parent's list of that kind; repeated list directives within one scope
+//! add up. A host that merges per request (Apache) merges views: a few
+//! words copied, nothing allocated, nothing to free.
+//!
+//! - [`view`]: [`ScopeView`], its merge and the decision.
+//! - [`settings`]: parsing the single-value directives.
+//! - [`network_file`]: reading `PhotoGuardAllowNetworkFile`.
+
+mod network_file;
+mod settings;
+mod view;
+
+pub use network_file::{NETWORK_FILE_MAX_BYTES, read_network_file};
+pub use view::ScopeView;
+
+use network_file::resolve_path;
+use settings::{
+    add_networks, check_client_ip_header, parse_deny_action, parse_network_words, parse_on_off,
+};
+
+use std::ffi::CStr;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::cookie::{CookieRule, CookieRules};
+use crate::decision::{Decision, DenyAction, Mode, Peer, Reason, Request};
+use crate::directive::{ConfigError, DirectiveInfo, DirectiveKind, quoted};
+use crate::network::NetworkSet;
+use crate::origin::Origin;
+use crate::tokenize::split_words;
+
+pub use view::DEFAULT_CLIENT_IP_HEADER;
+
+/// Where a directive was written and how to resolve relative file names.
+#[derive(Debug, Clone)]
+pub struct DirectiveContext<'a> {
+    pub origin: Origin,
+    /// Relative `PhotoGuardAllowNetworkFile` paths are resolved against this
+    /// (Apache's ServerRoot); `None` leaves them relative to the process.
+    pub server_root: Option<&'a Path>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ScopeConfig {
+    enabled: Option<bool>,
+    networks: Option<Arc<NetworkSet>>,
+    cookies: Option<Arc<CookieRules>>,
+    trusted_proxies: Option<Arc<NetworkSet>>,
+    /// NUL-terminated, so that a host can look it up without copying.
+    client_ip_header: Option<Arc<CStr>>,
+    deny_action: Option<DenyAction>,
+    mode: Option<Mode>,
+}
+
+impl ScopeConfig {
+    pub fn new() -> ScopeConfig {
+        ScopeConfig::default()
+    }
+
+    /// Applies one directive, `name` with its raw argument text `args` (as
+    /// Apache passes RAW_ARGS). On error the scope is unchanged.
+    pub fn apply(
+        &mut self,
+        name: &str,
+        args: &str,
+        ctx: &DirectiveContext,
+    ) -> Result<(), ConfigError> {
+        let info = DirectiveInfo::lookup(name)
+            .ok_or_else(|| ConfigError::new(name, "not a photoguard directive"))?;
+        let directive = info.name_str();
+        let err = |message: String| ConfigError::new(directive, message);
+        let words =
+            split_words(args).map_err(|_| err("unterminated quote in the arguments".into()))?;
+        // Apache reads `#` as a comment only at the start of a line: after
+        // a directive it is more arguments, which would become rules.
+        if let Some(at) = words.iter().position(|w| w.starts_with('#')) {
+            return Err(err(format!(
+                "{}: Apache has no trailing comments; put the comment on its own line",
+                quoted(words[at..].join(" "))
+            )));
+        }
+        if words.is_empty() {
+            return Err(err(format!(
+                "needs an argument ({})",
+                info.usage.to_str().unwrap_or("")
+            )));
+        }
+        let single = || -> Result<&str, ConfigError> {
+            match words.as_slice() {
+                [one] => Ok(one.as_str()),
+                _ => Err(err(format!("takes one argument, got {}", words.len()))),
+            }
+        };
+        match info.kind {
+            DirectiveKind::Enable => {
+                self.enabled =
+                    Some(parse_on_off(single()?).ok_or_else(|| {
+                        err(format!("{}: expected On or Off", quoted(&words[0])))
+                    })?);
+            }
+            DirectiveKind::AllowNetwork => {
+                let rules = parse_network_words(&words, &ctx.origin).map_err(err)?;
+                add_networks(&mut self.networks, rules);
+            }
+            DirectiveKind::AllowNetworkFile => {
+                let path = resolve_path(single()?, ctx.server_root);
+                let rules = read_network_file(&path).map_err(err)?;
+                add_networks(&mut self.networks, rules);
+            }
+            DirectiveKind::AllowCookie => {
+                let rules = words
+                    .iter()
+                    .map(|w| CookieRule::parse(w, ctx.origin.clone()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| err(e.to_string()))?;
+                Arc::make_mut(self.cookies.get_or_insert_with(Default::default)).extend(rules);
+            }
+            DirectiveKind::TrustedProxy => {
+                let rules = parse_network_words(&words, &ctx.origin).map_err(err)?;
+                add_networks(&mut self.trusted_proxies, rules);
+            }
+            DirectiveKind::ClientIpHeader => {
+                let header = check_client_ip_header(single()?).map_err(err)?;
+                self.client_ip_header = Some(header.into());
+            }
+            DirectiveKind::DenyAction => {
+                self.deny_action = Some(parse_deny_action(&words).map_err(err)?)
+            }
+            DirectiveKind::Mode => {
+                self.mode = Some(match single()?.to_ascii_lowercase().as_str() {
+                    "enforce" => Mode::Enforce,
+                    "report" => Mode::Report,
+                    _ => {
+                        return Err(err(format!(
+                            "{}: expected enforce or report",
+                            quoted(&words[0])
+                        )));
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The scope `child` sees inside `parent`.
+    pub fn merge(parent: &ScopeConfig, child: &ScopeConfig) -> ScopeConfig {
+        ScopeConfig {
+            enabled: child.enabled.or(parent.enabled),
+            networks: child.networks.clone().or_else(|| parent.networks.clone()),
+            cookies: child.cookies.clone().or_else(|| parent.cookies.clone()),
+            trusted_proxies: child
+                .trusted_proxies
+                .clone()
+                .or_else(|| parent.trusted_proxies.clone()),
+            client_ip_header: child
+                .client_ip_header
+                .clone()
+                .or_else(|| parent.client_ip_header.clone()),
+            deny_action: child
+                .deny_action
+                .clone()
+                .or_else(|| parent.deny_action.clone()),
+            mode: child.mode.or(parent.mode),
+        }
+    }
+
+    /// The borrowed view of this scope that requests are decided with.
+    pub fn view(&self) -> ScopeView<'_> {
+        ScopeView {
+            enabled: self.enabled,
+            networks: self.networks.as_deref(),
+            cookies: self.cookies.as_deref(),
+            trusted_proxies: self.trusted_proxies.as_deref(),
+            client_ip_header: self.client_ip_header.as_deref(),
+            deny_action: self.deny_action.as_ref(),
+            mode: self.mode,
+        }
+    }
+
+    /// Decides one request (see [`ScopeView::evaluate`]).
+    pub fn evaluate<'p>(&'p self, request: &Request) -> Decision<'p> {
+        self.view().evaluate(request)
+    }
+
+    /// The one decision every host makes (see [`ScopeView::decide`]).
+    pub fn decide<'p>(
+        &'p self,
+        peer: Peer,
+        cookie_header: Option<&[u8]>,
+        forwarded_for: Option<&[u8]>,
+    ) -> Decision<'p> {
+        self.view().decide(peer, cookie_header, forwarded_for)
+    }
+
+    /// Builds the network lookup indexes now (see [`ScopeView::prepare`]).
+    pub fn prepare(&self) {
+        self.view().prepare()
+    }
+
+    /// Whether the gate is on (`PhotoGuard On` here or in a parent).
+    pub fn enabled(&self) -> bool {
+        self.view().enabled()
+    }
+
+    pub fn enabled_setting(&self) -> Option<bool> {
+        self.enabled
+    }
+
+    pub fn networks(&self) -> Option<&NetworkSet> {
+        self.networks.as_deref()
+    }
+
+    pub fn cookies(&self) -> Option<&CookieRules> {
+        self.cookies.as_deref()
+    }
+
+    pub fn trusted_proxies(&self) -> Option<&NetworkSet> {
+        self.trusted_proxies.as_deref()
+    }
+
+    pub fn client_ip_header(&self) -> &str {
+        self.view().client_ip_header()
+    }
+
+    /// [`ScopeConfig::client_ip_header`] as a C string.
+    pub fn client_ip_header_cstr(&self) -> &CStr {
+        self.view().client_ip_header_cstr()
+    }
+
+    /// Whether trusted proxies are configured (see [`ScopeView::reads_client_ip_header`]).
+    pub fn reads_client_ip_header(&self) -> bool {
+        self.view().reads_client_ip_header()
+    }
+
+    pub fn deny_action(&self) -> &DenyAction {
+        self.view().deny_action()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode.unwrap_or_default()
+    }
+
+    /// Whether any allow rule exists (a gate that is on without one denies
+    /// everybody).
+    pub fn has_allow_rules(&self) -> bool {
+        self.view().has_allow_rules()
+    }
+
+    /// Convenience for callers holding the peer address as text. `None` when
+    /// it does not parse: the caller must then deny (fail closed).
+    pub fn evaluate_text<'p>(
+        &'p self,
+        peer: &str,
+        cookie_header: Option<&[u8]>,
+        forwarded_for: Option<&[u8]>,
+    ) -> Option<Decision<'p>> {
+        let decision = self.decide(Peer::Text(peer.as_bytes()), cookie_header, forwarded_for);
+        (!matches!(decision.reason, Reason::NoClientAddress)).then_some(decision)
+    }
+}
+
+#[cfg(test)]
+mod tests;
