@@ -452,3 +452,46 @@ fn sections_in_if_blocks_are_not_guessed() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_directives_lint_reads_change_no_decision() {
+    // Satisfy, mod_cache, mod_alias and mod_remoteip lines are read for
+    // lint; check decides exactly as without them.
+    let dir = temp_dir("other-modules");
+    let gate = "DocumentRoot /srv/www\n<Directory /srv/www/photos>\n  PhotoGuard On\n  PhotoGuardAllowNetwork 10.0.0.0/8\n  PhotoGuardTrustedProxy 10.9.0.1\n";
+    let plain = write(&dir, "plain.conf", &format!("{gate}</Directory>\n"));
+    let others = write(
+        &dir,
+        "others.conf",
+        &format!(
+            "CacheEnable disk /\nAlias /pics /srv/www/photos\nRemoteIPHeader X-Forwarded-For\nRemoteIPInternalProxy 10.0.0.0/8\n\
+             {gate}  Satisfy Any\n  Order allow,deny\n  Allow from all\n</Directory>\n"
+        ),
+    );
+    for args in [
+        ["--ip", "10.1.2.3", "--scope", "/photos/a.jpg"],
+        ["--ip", "192.0.2.1", "--scope", "/photos/a.jpg"],
+        ["--peer", "10.9.0.1", "--ip", "192.0.2.1"],
+        ["--ip", "192.0.2.1", "--scope", "/index.html"],
+    ] {
+        let run = |config: &str| {
+            let mut all = vec!["check", "--config", config];
+            all.extend_from_slice(&args);
+            let (code, stdout, stderr) = photoguard(&all);
+            (code, stdout.replace("others.conf", "plain.conf"), stderr)
+        };
+        let with_others = run(&others);
+        let without = run(&plain);
+        assert_eq!(
+            (with_others.0, with_others.2),
+            (without.0, without.2),
+            "{args:?}"
+        );
+        // The reasons name lines, which moved by 4.
+        assert_eq!(
+            with_others.1.split(" (").next(),
+            without.1.split(" (").next(),
+            "{args:?}"
+        );
+    }
+}

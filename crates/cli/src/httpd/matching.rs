@@ -120,7 +120,7 @@ pub(super) fn matches_name(pattern: Option<&SectionPattern>, name: &str) -> bool
 }
 
 /// httpd's `<Location>` test (see the module comment).
-pub(super) fn matches_location(pattern: Option<&SectionPattern>, url_path: &str) -> bool {
+pub fn matches_location(pattern: Option<&SectionPattern>, url_path: &str) -> bool {
     match pattern {
         Some(SectionPattern::Literal(prefix)) => {
             url_path.starts_with(prefix.as_str())

@@ -103,7 +103,8 @@ impl<'c> Policy<'c> {
             .collect()
     }
 
-    pub(super) fn children_of(&self, parent: usize) -> impl Iterator<Item = usize> + '_ {
+    /// The sections directly inside section `parent`.
+    pub fn children_of(&self, parent: usize) -> impl Iterator<Item = usize> + '_ {
         (0..self.sections.len()).filter(move |&i| self.sections[i].parent == Some(parent))
     }
 

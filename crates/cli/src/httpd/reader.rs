@@ -1,7 +1,8 @@
 //! Reads an httpd.conf (or a fragment of one) into a tree of sections, the
 //! way httpd reads it, keeping only what photoguard's decision depends on:
 //! the `PhotoGuard*` directives, `ServerName`/`ServerAlias` and
-//! `DocumentRoot`, and the `<VirtualHost>`, `<Directory>`, `<Files>` and
+//! `DocumentRoot` (and, for lint, `Satisfy`, mod_cache's, mod_alias's and
+//! mod_remoteip's directives: see `KEPT_CORE_DIRECTIVES`), and the `<VirtualHost>`, `<Directory>`, `<Files>` and
 //! `<Location>` sections (with their `Match` and `~` forms) around them.
 //!
 //! - Lines: see [`super::lines`] (continuations, comments).
@@ -73,8 +74,29 @@ const TRANSPARENT: &[&str] = &[
     "limitexcept",
 ];
 
-/// Core directives the tool keeps besides the PhotoGuard ones.
-const KEPT_CORE_DIRECTIVES: &[&str] = &["servername", "serveralias", "documentroot"];
+/// Other modules' directives the tool keeps besides the PhotoGuard ones:
+/// the virtual host's names and DocumentRoot (for `check`), and what lint
+/// looks at around a gate (mod_access_compat's `Satisfy`, mod_cache,
+/// mod_alias, mod_remoteip). Keeping them changes no decision: the merge
+/// reads only `PhotoGuard*` directives and `DocumentRoot`.
+const KEPT_CORE_DIRECTIVES: &[&str] = &[
+    "servername",
+    "serveralias",
+    "documentroot",
+    "satisfy",
+    "cacheenable",
+    "cachedisable",
+    "cachequickhandler",
+    "alias",
+    "aliasmatch",
+    "scriptalias",
+    "scriptaliasmatch",
+    "remoteipheader",
+    "remoteiptrustedproxy",
+    "remoteipinternalproxy",
+    "remoteiptrustedproxylist",
+    "remoteipinternalproxylist",
+];
 
 impl Reader {
     pub(super) fn error(&mut self, origin: &Origin, message: impl Into<String>) {

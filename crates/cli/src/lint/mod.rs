@@ -1,17 +1,25 @@
 //! `photoguard lint`: every error httpd would refuse to start with (the
 //! engine's own messages, with file and line), and warnings about policies
-//! that are legal but probably not meant.
+//! that are legal but probably not meant: in each section's own lists, and
+//! around a gate, where another module's setting does not do what it seems
+//! to (`Satisfy Any`, mod_cache's quick handler, a `<Location>` gate with an
+//! `Alias` to its files, mod_remoteip trusting the same proxy).
 //!
 //! Exit status: 0 clean, 1 warnings only, 2 errors.
 
+mod aliases;
+mod cache;
 mod cookies;
+mod layout;
 mod networks;
+mod remoteip;
+mod satisfy;
 
 use std::fmt;
 
 use photoguard_engine::{DirectiveInfo, DirectiveKind, Mode, Origin};
 
-use super::httpd::{Directive, Policy};
+use super::httpd::{Directive, Policy, Section};
 use super::{CommandOutput, ConfigSource};
 
 pub use networks::is_private_address;
@@ -104,7 +112,22 @@ pub fn lint(options: &ConfigSource) -> Vec<Finding> {
     for index in 0..policy.sections.len() {
         lint_section(&policy, index, &mut findings);
     }
+    let layout = layout::Layout::new(&policy);
+    satisfy::satisfy_any(&layout, &mut findings);
+    cache::quick_handler(&layout, &mut findings);
+    aliases::location_gates(&layout, &mut findings);
+    remoteip::double_walk(&layout, &mut findings);
     findings
+}
+
+/// The `PhotoGuard On|Off` directive that sets a section's switch (the last).
+fn gate_directive(section: &Section) -> Option<&Directive> {
+    section
+        .photoguard_directives()
+        .filter(|d| {
+            DirectiveInfo::lookup(&d.name).map(|info| info.kind) == Some(DirectiveKind::Enable)
+        })
+        .last()
 }
 
 fn lint_section(policy: &Policy, index: usize, findings: &mut Vec<Finding>) {

@@ -1,14 +1,15 @@
 //! Lint's warnings about the network lists of one section
 //! (`PhotoGuardAllowNetwork`, `PhotoGuardTrustedProxy`): entries listed
-//! twice or inside another entry, ranges too broad to be meant, and trusted
-//! proxies outside private ranges.
+//! twice or inside another entry, ranges too broad to be meant, IPv6 ranges
+//! that contain the IPv4-mapped block (and so look as if they allowed IPv4
+//! clients, which they do not), and trusted proxies outside private ranges.
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use photoguard_engine::ScopeConfig;
-use photoguard_engine::network::NetRule;
+use photoguard_engine::network::{NetRule, covers_ipv4_mapped};
 
 use super::{Finding, warning};
 
@@ -37,6 +38,14 @@ fn list_warnings(list: NetworkList, rules: &[NetRule], findings: &mut Vec<Findin
     overlaps(directive, rules, findings);
     for rule in rules {
         let net = net_text(rule.net());
+        if list == NetworkList::Allowed && covers_ipv4_mapped(rule.net()) {
+            findings.push(warning(
+                rule.origin(),
+                format!(
+                    "allowed network {net} contains ::ffff:0:0/96 but lets in no IPv4 client (IPv4 clients, also when they connect as ::ffff:a.b.c.d, match only IPv4 rules and rules written inside ::ffff:0:0/96): write an IPv4 range as IPv4 (10.0.0.0/8) or inside ::ffff:0:0/96 (::ffff:10.0.0.0/104)"
+                ),
+            ));
+        }
         let message = match (list, too_broad(rule.net())) {
             (NetworkList::Allowed, Some(size)) => {
                 format!("allowed network {net} is very broad ({size})")
