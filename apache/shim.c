@@ -44,6 +44,14 @@ void *pg_dir_config(const request_rec *r, const module *m)
     return ap_get_module_config(r->per_dir_config, m);
 }
 
+void *pg_server_dir_config(const server_rec *s, const module *m)
+{
+    if (s == NULL || s->lookup_defaults == NULL || m->module_index < 0) {
+        return NULL;
+    }
+    return ap_get_module_config(s->lookup_defaults, m);
+}
+
 int pg_client_address(const request_rec *r, unsigned char out[16])
 {
 #if AP_MODULE_MAGIC_AT_LEAST(20111130, 0)

@@ -26,6 +26,10 @@ int pg_log_enabled(const request_rec *r, int level);
  * NULL when there is none. */
 void *pg_dir_config(const request_rec *r, const module *m);
 
+/* This module's entry in a server's own per-directory defaults (its main
+ * config and <VirtualHost> body, outside any section); NULL when none. */
+void *pg_server_dir_config(const server_rec *s, const module *m);
+
 /* Copies the client's address into `out` in network byte order and returns
  * its length (4 for IPv4, 16 for IPv6), or 0 when Apache has none. 2.4:
  * r->useragent_addr (so it composes with mod_remoteip); 2.2: the

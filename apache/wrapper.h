@@ -12,5 +12,6 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
+#include <apr_shm.h>
 
 #include "shim.h"

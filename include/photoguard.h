@@ -152,6 +152,17 @@ enum photoguard_verdict
    * request passes. Log it; do not block it.
    */
   PHOTOGUARD_VERDICT_WOULD_DENY = 2,
+  /**
+   * Let in by a rule but past a `PhotoGuardLimit`. Limits count in a
+   * host's shared memory (the Apache module's); this library keeps no
+   * counts, so `photoguard_policy_evaluate` never returns it today.
+   */
+  PHOTOGUARD_VERDICT_LIMITED = 3,
+  /**
+   * Report mode's `LIMITED`: the request passes. Never returned today,
+   * as `LIMITED`.
+   */
+  PHOTOGUARD_VERDICT_WOULD_LIMIT = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

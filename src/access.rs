@@ -32,11 +32,15 @@
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use photoguard_engine::{Decision, DenyAction, Peer, Reason, ScopeView, Verdict};
+use photoguard_engine::guard::{Counter, LimitAction};
+use photoguard_engine::{
+    Decision, DenyAction, Env, Peer, Reason, Request as EngineRequest, ScopeView, Verdict,
+};
 
 use super::bindings::{DECLINED, HTTP_FORBIDDEN, HTTP_MOVED_TEMPORARILY, HTTP_NOT_FOUND};
 use super::log;
 use super::request::Request;
+use super::{compat, limits};
 
 const DECLINE: i32 = DECLINED;
 
@@ -59,10 +63,22 @@ pub fn check<'r>(r: &mut Request<'r>, scope: Option<ScopeView<'r>>) -> i32 {
     } else {
         None
     };
+    let table = scope.has_limits().then(limits::table).flatten();
+    if scope.has_limits() && table.is_none() {
+        return fail_closed(
+            r,
+            "limits are set here but there is no shared table to count in (limits set only in .htaccess need one in the server configuration)",
+        );
+    }
+    let env = Env {
+        now_unix_secs: r.time_secs(),
+        counter: table.as_ref().map(|t| t as &dyn Counter),
+    };
     let decision = scope.decide(
         peer.map_or(Peer::Octets(&[]), Peer::Ip),
         r.header(c"Cookie"),
         forwarded_for,
+        &env,
     );
     if matches!(decision.reason, Reason::NoClientAddress) {
         return fail_closed(r, "Apache gave no client address");
@@ -87,7 +103,59 @@ pub fn check<'r>(r: &mut Request<'r>, scope: Option<ScopeView<'r>>) -> i32 {
             r.log(log::ERR, &describe(r, "denied client", peer, &decision));
             respond(r, decision.deny_action)
         }
+        Verdict::WouldLimit => {
+            let line = describe(r, "report mode, would limit client", peer, &decision);
+            r.log(log::WARNING, &line);
+            r.default_header_out(c"Cache-Control", c"private");
+            DECLINE
+        }
+        Verdict::Limited => {
+            r.log(log::ERR, &describe(r, "limited client", peer, &decision));
+            match decision.limit_action {
+                LimitAction::TooManyRequests if !compat::HAS_429 => {
+                    respond(r, decision.deny_action)
+                }
+                LimitAction::TooManyRequests => {
+                    r.set_err_header(c"Retry-After", decision.retry_after.to_string().as_bytes());
+                    r.set_note(DENIED_NOTE, c"1");
+                    TOO_MANY_REQUESTS
+                }
+                LimitAction::Deny => respond(r, decision.deny_action),
+            }
+        }
     }
+}
+
+/// 429 Too Many Requests (RFC 6585), with `Retry-After`.
+const TOO_MANY_REQUESTS: i32 = 429;
+
+/// log_transaction: counts a 404 in a scope with `PhotoGuardLimitNotFound`,
+/// unless it was photoguard's own denial (`PhotoGuardDenyAction 404`).
+pub fn count_not_found(r: &Request, scope: ScopeView) {
+    if !scope.counts_not_found()
+        || r.status() != HTTP_NOT_FOUND as i32
+        || r.note(DENIED_NOTE).is_some()
+    {
+        return;
+    }
+    let (Some(peer), Some(table)) = (r.client_address(), limits::table()) else {
+        return;
+    };
+    let forwarded_for = if scope.reads_client_ip_header() {
+        r.header(scope.client_ip_header_cstr())
+    } else {
+        None
+    };
+    let env = Env {
+        now_unix_secs: r.time_secs(),
+        counter: Some(&table),
+    };
+    let request = EngineRequest {
+        peer,
+        cookie_header: None,
+        forwarded_for,
+    };
+    scope.count_not_found(&request, &env);
 }
 
 /// Fixups: a request denied in the access phase that got this far (another
@@ -115,11 +183,16 @@ fn decision_peer(peer: Option<IpAddr>, decision: &Decision) -> IpAddr {
 }
 
 /// PHOTOGUARD_DECISION and PHOTOGUARD_REASON for logs, CGI and mod_rewrite.
-/// Neither is copied: the verdict's name is static, and the reason's text
-/// belongs to the configuration, which outlives the request.
+/// Neither is copied, but for a limit's reason, which names the count: the
+/// verdict's name is static, and a rule's reason text belongs to the
+/// configuration, which outlives the request.
 fn record<'r>(r: &mut Request<'r>, decision: &Decision<'r>) {
     r.set_env(c"PHOTOGUARD_DECISION", decision.verdict.as_cstr());
-    r.set_env_borrowed(c"PHOTOGUARD_REASON", decision.reason.text());
+    if decision.reason.is_counted() {
+        r.set_env_copy(c"PHOTOGUARD_REASON", decision.reason.to_string().as_bytes());
+    } else {
+        r.set_env_borrowed(c"PHOTOGUARD_REASON", decision.reason.text());
+    }
 }
 
 /// What an enforced denial answers: 403 (so ErrorDocument 403 applies), 404,
@@ -168,8 +241,16 @@ fn describe(r: &Request, what: &str, peer: IpAddr, decision: &Decision) -> Strin
         let _ = write!(line, " (via trusted proxy {peer})");
     }
     let _ = write!(line, " for {uri}: {}", decision.reason);
-    if decision.verdict != Verdict::Allow {
-        let _ = write!(line, " ({})", decision.deny_action);
+    match decision.verdict {
+        Verdict::Allow => {}
+        Verdict::Limited | Verdict::WouldLimit
+            if decision.limit_action == LimitAction::TooManyRequests =>
+        {
+            let _ = write!(line, " (429, retry after {} s)", decision.retry_after);
+        }
+        _ => {
+            let _ = write!(line, " ({})", decision.deny_action);
+        }
     }
     line
 }

@@ -14,6 +14,11 @@ use std::ptr;
 
 use super::bindings::*;
 
+/// Whether the server knows status 429: Apache 2.2 has no status line for it
+/// and would answer 500, so there a limited client gets the scope's deny
+/// action instead (as with `PhotoGuardLimitAction deny`).
+pub const HAS_429: bool = cfg!(apache24);
+
 /// The hook signature both versions use for access checks and fixups.
 pub type RequestHook = unsafe extern "C" fn(r: *mut request_rec) -> i32;
 

@@ -13,7 +13,10 @@ use std::marker::PhantomData;
 use std::path::Path;
 use std::ptr::NonNull;
 
-use photoguard_engine::{DirectiveContext, DirectiveInfo, Origin, ScopeConfig, ScopeView};
+use photoguard_engine::guard::StoreSpec;
+use photoguard_engine::{
+    DirectiveContext, DirectiveInfo, DirectiveKind, Origin, ScopeConfig, ScopeView,
+};
 
 use super::apr::pool_owned;
 use super::bindings::*;
@@ -78,9 +81,9 @@ impl<'a> Cmd<'a> {
     }
 }
 
-/// Applies one directive with its raw argument text to `scope`. On success,
-/// says whether the scope now has a network index to build.
-fn apply(cmd: &Cmd, scope: &mut ScopeConfig, args: Option<&CStr>) -> Result<bool, String> {
+/// Applies one directive with its raw argument text to `scope`; on success,
+/// which kind of directive it was.
+fn apply(cmd: &Cmd, scope: &mut ScopeConfig, args: Option<&CStr>) -> Result<DirectiveKind, String> {
     let name = cmd.name().ok_or("directive name is not UTF-8")?;
     let args = match args {
         None => "",
@@ -93,7 +96,9 @@ fn apply(cmd: &Cmd, scope: &mut ScopeConfig, args: Option<&CStr>) -> Result<bool
         server_root: server_root(),
     };
     scope.apply(name, args, &ctx).map_err(|e| e.to_string())?;
-    Ok(DirectiveInfo::lookup(name).is_some_and(|d| d.kind.builds_network_index()))
+    DirectiveInfo::lookup(name)
+        .map(|d| d.kind)
+        .ok_or_else(|| format!("{name}: not a photoguard directive"))
 }
 
 /// Apache's ServerRoot, which relative file names are resolved against.
@@ -141,6 +146,12 @@ impl DirConfig {
         self.view
     }
 
+    /// `PhotoGuardLimitStore` as this scope sets it (read from the main
+    /// server's own scope: the setting is server-wide).
+    pub fn limit_store(&self) -> Option<&StoreSpec> {
+        self.own.as_deref().and_then(ScopeConfig::limit_store)
+    }
+
     /// A new, empty scope (it inherits everything), owned by `pool` and
     /// dropped by a cleanup of that pool.
     ///
@@ -185,21 +196,21 @@ impl DirConfig {
     }
 
     /// Applies one directive to the scope this config owns, then refreshes
-    /// the view. On success, says whether the scope now has a network index
-    /// to build, and hands back the scope to note for that.
+    /// the view. On success, hands back which kind of directive it was and
+    /// the scope (to note for building its indexes).
     pub fn apply(
         &mut self,
         cmd: &Cmd,
         args: Option<&CStr>,
-    ) -> Result<Option<&ScopeConfig>, String> {
+    ) -> Result<(DirectiveKind, &ScopeConfig), String> {
         let Some(own) = self.own.as_deref_mut() else {
             return Err("photoguard: a merged configuration takes no directives".into());
         };
-        let builds_index = apply(cmd, own, args)?;
+        let kind = apply(cmd, own, args)?;
         // SAFETY: only the lifetime changes. `own` is boxed, so its address
         // is stable for the life of this config, which its pool bounds; see
         // the type's documentation for why no view outlives what it borrows.
         self.view = unsafe { std::mem::transmute::<ScopeView<'_>, ScopeView<'static>>(own.view()) };
-        Ok(builds_index.then_some(&*own))
+        Ok((kind, &*own))
     }
 }

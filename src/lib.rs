@@ -15,6 +15,7 @@
 //! - [`access`]: the access check and the fixup that makes a denial final.
 //! - [`request`]: a safe wrapper over `request_rec`.
 //! - [`config`]: directives, through a safe wrapper over `cmd_parms`.
+//! - [`limits`]: the shared-memory table limits count in.
 //! - [`prepare`]: builds network indexes after the config is read (post_config).
 //! - [`log`]: error-log messages (never a cookie value).
 //! - [`apr`]: pools and tables.
@@ -25,6 +26,7 @@ mod apr;
 mod bindings;
 mod compat;
 mod config;
+mod limits;
 mod log;
 mod module;
 mod prepare;

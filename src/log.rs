@@ -10,6 +10,7 @@ use super::bindings::*;
 
 pub const ERR: i32 = APLOG_ERR as i32;
 pub const WARNING: i32 = APLOG_WARNING as i32;
+pub const NOTICE: i32 = APLOG_NOTICE as i32;
 pub const DEBUG: i32 = APLOG_DEBUG as i32;
 
 /// Whether a message at `level` for `r` would be written (2.4 honours

@@ -19,6 +19,7 @@ use super::apr::pool_str;
 use super::bindings::*;
 use super::compat;
 use super::config::{Cmd, DirConfig};
+use super::limits;
 use super::log;
 use super::prepare;
 use super::request::Request;
@@ -106,6 +107,15 @@ const fn command_table() -> [command_rec; COMMAND_COUNT] {
 unsafe extern "C" fn register_hooks(_pool: *mut apr_pool_t) {
     guard(|| {
         compat::register_access_hooks(check_access, enforce_denial);
+        // SAFETY: called by Apache while it builds its hook tables.
+        unsafe {
+            ap_hook_log_transaction(
+                Some(count_not_found),
+                ptr::null(),
+                ptr::null(),
+                APR_HOOK_MIDDLE as i32,
+            )
+        };
         // SAFETY: called by Apache while it builds its hook tables; null
         // predecessor/successor lists are allowed.
         unsafe {
@@ -173,9 +183,14 @@ unsafe extern "C" fn set_directive(
         // SAFETY: args is NULL or the NUL-terminated rest of the line, owned
         // by the config pool.
         let args = (!args.is_null()).then(|| unsafe { CStr::from_ptr(args) });
-        if let Some(scope) = config.apply(&cmd, args)? {
+        let (kind, scope) = config.apply(&cmd, args)?;
+        if kind.builds_network_index() {
             // SAFETY: cmd->pool owns this scope's config.
             unsafe { prepare::note(cmd.pool(), scope) };
+        }
+        if kind.counts() {
+            // SAFETY: cmd->pool is the live configuration pool.
+            unsafe { limits::note_limits(cmd.pool()) };
         }
         Ok(())
     })
@@ -187,7 +202,9 @@ unsafe extern "C" fn set_directive(
     }
 }
 
-/// post_config: builds the noted scopes' network indexes in the parent.
+/// post_config, in the parent: builds the noted scopes' network indexes and
+/// the shared table limits count in. A failure to make the table stops
+/// Apache from starting: limits without counts would let scrapers through.
 unsafe extern "C" fn post_config(
     pconf: *mut apr_pool_t,
     _plog: *mut apr_pool_t,
@@ -202,7 +219,28 @@ unsafe extern "C" fn post_config(
             "photoguard: internal error preparing network indexes; they will be built on first use",
         );
         OK as c_int
+    });
+    let made = guard(|| {
+        // SAFETY: the main server's own config is NULL or a DirConfig we
+        // made, owned by pconf.
+        let server_scope = unsafe {
+            pg_server_dir_config(s, this_module())
+                .cast::<DirConfig>()
+                .as_ref()
+        };
+        let store = server_scope.and_then(DirConfig::limit_store);
+        // SAFETY: live pool and main server.
+        unsafe { limits::post_config(pconf, s, store) }
     })
+    .unwrap_or_else(|| Err("internal error".into()));
+    match made {
+        Ok(()) => OK as c_int,
+        Err(why) => {
+            // SAFETY: live main server.
+            unsafe { log::for_server(s, log::ERR, &format!("photoguard: limits: {why}")) };
+            HTTP_INTERNAL_SERVER_ERROR as c_int
+        }
+    }
 }
 
 /// The access check (2.4: check_access per configuration; 2.2:
@@ -216,6 +254,22 @@ unsafe extern "C" fn check_access(r: *mut request_rec) -> c_int {
         .dir_config::<DirConfig>(this_module())
         .map(DirConfig::view);
     guard(|| access::check(&mut request, scope)).unwrap_or_else(|| access::panicked(&mut request))
+}
+
+/// log_transaction: counts the 404s of scopes with `PhotoGuardLimitNotFound`.
+unsafe extern "C" fn count_not_found(r: *mut request_rec) -> c_int {
+    // SAFETY: Apache passes the live request of this hook call.
+    let Some(request) = (unsafe { Request::from_raw(r) }) else {
+        return DECLINED as c_int;
+    };
+    let scope = request
+        .dir_config::<DirConfig>(this_module())
+        .map(DirConfig::view);
+    if let Some(scope) = scope {
+        // A panic here loses one count, nothing else.
+        let _ = guard(|| access::count_not_found(&request, scope));
+    }
+    DECLINED as c_int
 }
 
 /// Fixups: refuses again a request photoguard denied that another module

@@ -108,6 +108,31 @@ impl<'r> Request<'r> {
         unsafe { table_setn(self.rec().subprocess_env, key, value.as_ptr()) }
     }
 
+    /// Sets an environment variable to a copy of `value` in the request pool.
+    pub fn set_env_copy(&mut self, key: &'static CStr, value: &[u8]) {
+        let value = self.pool_copy(value);
+        // SAFETY: live table; the copy lives as long as the request pool.
+        unsafe { table_setn(self.rec().subprocess_env, key, value) }
+    }
+
+    /// Sets a header of the error response Apache will send (kept when the
+    /// response is an error, unlike `headers_out`), to a copy of `value`.
+    pub fn set_err_header(&mut self, key: &'static CStr, value: &[u8]) {
+        let value = self.pool_copy(value);
+        // SAFETY: live table; the copy lives as long as the request pool.
+        unsafe { table_setn(self.rec().err_headers_out, key, value) }
+    }
+
+    /// When the request arrived, in seconds since the epoch.
+    pub fn time_secs(&self) -> u64 {
+        u64::try_from(self.rec().request_time / 1_000_000).unwrap_or(0)
+    }
+
+    /// The response status so far (final in log_transaction).
+    pub fn status(&self) -> i32 {
+        self.rec().status
+    }
+
     /// Sets a response header to a copy of `value`.
     pub fn set_header_out(&mut self, key: &'static CStr, value: &[u8]) {
         let value = self.pool_copy(value);

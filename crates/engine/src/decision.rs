@@ -5,6 +5,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use super::cookie::CookieRule;
+use super::guard::{Count, Counter, Limit, LimitAction, NotFoundLimit};
 use super::network::NetRule;
 
 /// What a denied client gets.
@@ -83,12 +84,38 @@ pub struct Request<'a> {
     pub forwarded_for: Option<&'a [u8]>,
 }
 
+/// What the host provides besides the request: the time, and what limits
+/// count with (none: limits are not applied, e.g. in `photoguard check`).
+#[derive(Clone, Copy)]
+pub struct Env<'c> {
+    pub now_unix_secs: u64,
+    pub counter: Option<&'c dyn Counter>,
+}
+
+impl Env<'_> {
+    /// The system clock, no counter.
+    pub fn system() -> Env<'static> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Env {
+            now_unix_secs: now,
+            counter: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Allow,
     Deny,
     /// Report mode: the request passes, but enforce mode would deny it.
     WouldDeny,
+    /// Let in by a rule, but past a `PhotoGuardLimit` (or blocked by
+    /// `PhotoGuardLimitNotFound`).
+    Limited,
+    /// Report mode: the request passes, but enforce mode would limit it.
+    WouldLimit,
 }
 
 impl Verdict {
@@ -105,12 +132,14 @@ impl Verdict {
             Verdict::Allow => c"allow",
             Verdict::Deny => c"deny",
             Verdict::WouldDeny => c"would-deny",
+            Verdict::Limited => c"limited",
+            Verdict::WouldLimit => c"would-limit",
         }
     }
 
     /// Whether the request may proceed (report mode never blocks).
     pub fn passes(self) -> bool {
-        self != Verdict::Deny
+        !matches!(self, Verdict::Deny | Verdict::Limited)
     }
 }
 
@@ -123,11 +152,16 @@ pub enum Reason<'p> {
     /// The host gave no usable peer address: the request is denied whatever
     /// the mode (fail closed).
     NoClientAddress,
+    /// Past a limit: the limit and the count that went past it.
+    Limited(&'p Limit, Count),
+    /// Too many 404s in the window: everything in the scope is refused.
+    NotFoundBlocked(&'p NotFoundLimit, Count),
 }
 
 impl<'p> Reason<'p> {
     /// The reason as text, NUL-terminated for C and Apache; never formatted
-    /// per request.
+    /// per request. For a limit it names the limit; [`Reason::is_counted`]
+    /// reasons add the count in their `Display` (`...: 31st request`).
     pub fn text(&self) -> &'p CStr {
         match self {
             Reason::Network(rule) => rule.reason(),
@@ -135,7 +169,15 @@ impl<'p> Reason<'p> {
             Reason::NoRuleMatched => c"no rule matched",
             Reason::GateOff => c"PhotoGuard is off",
             Reason::NoClientAddress => c"no parsable client address",
+            Reason::Limited(limit, _) => &limit.text,
+            Reason::NotFoundBlocked(limit, _) => &limit.text,
         }
+    }
+
+    /// Whether the full reason (`Display`) says more than [`Reason::text`]:
+    /// a limit's reason names the count.
+    pub fn is_counted(&self) -> bool {
+        matches!(self, Reason::Limited(..) | Reason::NotFoundBlocked(..))
     }
 
     pub fn as_str(&self) -> &'p str {
@@ -145,7 +187,11 @@ impl<'p> Reason<'p> {
 
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            Reason::Limited(limit, count) => f.write_str(&limit.reason(count)),
+            Reason::NotFoundBlocked(limit, count) => f.write_str(&limit.reason(count)),
+            _ => f.write_str(self.as_str()),
+        }
     }
 }
 
@@ -157,6 +203,11 @@ pub struct Decision<'p> {
     pub client: IpAddr,
     /// What a denied client gets (meaningful for `Deny` and `WouldDeny`).
     pub deny_action: &'p DenyAction,
+    /// What a limited client gets (meaningful for `Limited`).
+    pub limit_action: LimitAction,
+    /// Seconds until a limited client's window ends (`Retry-After`); 0
+    /// unless limited.
+    pub retry_after: u64,
 }
 
 /// `allow: cookie LtpaToken2 (photos.conf:17)` or
@@ -165,6 +216,11 @@ impl fmt::Display for Decision<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.verdict {
             Verdict::Allow => write!(f, "allow: {}", self.reason),
+            Verdict::Limited | Verdict::WouldLimit
+                if self.limit_action == LimitAction::TooManyRequests =>
+            {
+                write!(f, "{} (429): {}", self.verdict.as_str(), self.reason)
+            }
             verdict => write!(
                 f,
                 "{} ({}): {}",

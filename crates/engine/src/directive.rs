@@ -23,9 +23,23 @@ pub enum DirectiveKind {
     ClientIpHeader,
     DenyAction,
     Mode,
+    Limit,
+    LimitNotFound,
+    LimitKey,
+    LimitAction,
+    LimitStore,
 }
 
 impl DirectiveKind {
+    /// Whether the directive sets a limit (or where limits count), so that
+    /// a host must provide a counter.
+    pub fn counts(self) -> bool {
+        matches!(
+            self,
+            DirectiveKind::Limit | DirectiveKind::LimitNotFound | DirectiveKind::LimitStore
+        )
+    }
+
     /// Whether the directive adds to a network list, whose lookup index a
     /// host should build once the configuration is read
     /// ([`crate::ScopeConfig::prepare`]) rather than on the first request.
@@ -75,6 +89,31 @@ pub const DIRECTIVES: &[DirectiveInfo] = &[
         kind: DirectiveKind::Mode,
         name: c"PhotoGuardMode",
         usage: c"enforce|report - report decides and logs but never blocks",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::Limit,
+        name: c"PhotoGuardLimit",
+        usage: c"COUNT/PERIOD CLASS... - at most COUNT requests per PERIOD (30s, 10m, 1h, 1d) per client, counting requests let in by the classes cookie, ltpa, network or any",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::LimitNotFound,
+        name: c"PhotoGuardLimitNotFound",
+        usage: c"COUNT/PERIOD - past COUNT 404s per PERIOD a client is refused everything in the scope until the period ends",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::LimitKey,
+        name: c"PhotoGuardLimitKey",
+        usage: c"address [/PREFIX6] - what a client is for limits: its address, IPv6 grouped by prefix (default /64)",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::LimitAction,
+        name: c"PhotoGuardLimitAction",
+        usage: c"429|deny - past a limit: 429 with Retry-After (default), or the scope's deny action",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::LimitStore,
+        name: c"PhotoGuardLimitStore",
+        usage: c"shm [SIZE] | socache PROVIDER[:ARGS] - where counts live (server-wide; default shm 1M)",
     },
 ];
 

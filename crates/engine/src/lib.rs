@@ -7,12 +7,13 @@ pub mod cookie;
 pub mod decision;
 pub mod directive;
 pub mod forwarded;
+pub mod guard;
 pub mod network;
 pub mod origin;
 pub mod scope;
 pub mod tokenize;
 
-pub use decision::{Decision, DenyAction, Mode, Peer, Reason, Request, Verdict};
+pub use decision::{Decision, DenyAction, Env, Mode, Peer, Reason, Request, Verdict};
 pub use directive::{ConfigError, DIRECTIVES, DirectiveInfo, DirectiveKind};
 pub use origin::Origin;
 pub use scope::{DirectiveContext, ScopeConfig, ScopeView};

@@ -140,7 +140,12 @@ proptest! {
         nets in prop::collection::vec(any_net(), 1..30),
         noise in any::<u128>(), pick in any::<prop::sample::Index>(),
     ) {
-        let addr = inside(nets[pick.index(nets.len())], noise);
+        let picked = nets[pick.index(nets.len())];
+        let addr = inside(picked, noise);
+        // A prefix covering ::ffff:0:0/96 from outside matches no IPv4
+        // client, so an IPv4-mapped address inside it may match nothing.
+        let mapped = matches!(addr, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some());
+        prop_assume!(!(mapped && covers_ipv4_mapped(picked)));
         let mut reversed = nets.clone();
         reversed.reverse();
         // Equally specific rules may differ by order (the first written is

@@ -38,6 +38,13 @@ pub enum photoguard_verdict {
     /// Report mode: no rule allowed it and enforce mode would deny it, but the
     /// request passes. Log it; do not block it.
     WOULD_DENY = 2,
+    /// Let in by a rule but past a `PhotoGuardLimit`. Limits count in a
+    /// host's shared memory (the Apache module's); this library keeps no
+    /// counts, so `photoguard_policy_evaluate` never returns it today.
+    LIMITED = 3,
+    /// Report mode's `LIMITED`: the request passes. Never returned today,
+    /// as `LIMITED`.
+    WOULD_LIMIT = 4,
 }
 
 /// What a denied client gets (`PhotoGuardDenyAction`).
@@ -130,6 +137,8 @@ impl photoguard_decision {
                 Verdict::Allow => photoguard_verdict::ALLOW,
                 Verdict::Deny => photoguard_verdict::DENY,
                 Verdict::WouldDeny => photoguard_verdict::WOULD_DENY,
+                Verdict::Limited => photoguard_verdict::LIMITED,
+                Verdict::WouldLimit => photoguard_verdict::WOULD_LIMIT,
             },
             passes: c_int::from(decision.verdict.passes()),
             allowed: c_int::from(decision.verdict == Verdict::Allow),

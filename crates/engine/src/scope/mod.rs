@@ -30,8 +30,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::cookie::{CookieRule, CookieRules};
-use crate::decision::{Decision, DenyAction, Mode, Peer, Reason, Request};
+use crate::decision::{Decision, DenyAction, Env, Mode, Peer, Reason, Request};
 use crate::directive::{ConfigError, DirectiveInfo, DirectiveKind, quoted};
+use crate::guard::{self, KeySpec, Limit, LimitAction, NotFoundLimit, StoreSpec};
 use crate::network::NetworkSet;
 use crate::origin::Origin;
 use crate::tokenize::split_words;
@@ -57,6 +58,12 @@ pub struct ScopeConfig {
     client_ip_header: Option<Arc<CStr>>,
     deny_action: Option<DenyAction>,
     mode: Option<Mode>,
+    limits: Option<Arc<Vec<Limit>>>,
+    not_found_limit: Option<NotFoundLimit>,
+    limit_key: Option<KeySpec>,
+    limit_action: Option<LimitAction>,
+    /// Server-wide: the host reads it from the server's own scope.
+    limit_store: Option<StoreSpec>,
 }
 
 impl ScopeConfig {
@@ -130,6 +137,25 @@ impl ScopeConfig {
                 let header = check_client_ip_header(single()?).map_err(err)?;
                 self.client_ip_header = Some(header.into());
             }
+            DirectiveKind::Limit => {
+                let spec = guard::parse_limit(&words).map_err(err)?;
+                let limit = Limit::new(limit_id(&ctx.origin, args), spec, ctx.origin.to_string());
+                Arc::make_mut(self.limits.get_or_insert_with(Default::default)).push(limit);
+            }
+            DirectiveKind::LimitNotFound => {
+                let rate = guard::parse_limit_not_found(&words).map_err(err)?;
+                let id = limit_id(&ctx.origin, args);
+                self.not_found_limit = Some(NotFoundLimit::new(id, rate, ctx.origin.to_string()));
+            }
+            DirectiveKind::LimitKey => {
+                self.limit_key = Some(guard::parse_limit_key(&words).map_err(err)?)
+            }
+            DirectiveKind::LimitAction => {
+                self.limit_action = Some(guard::parse_limit_action(&words).map_err(err)?)
+            }
+            DirectiveKind::LimitStore => {
+                self.limit_store = Some(guard::parse_limit_store(&words).map_err(err)?)
+            }
             DirectiveKind::DenyAction => {
                 self.deny_action = Some(parse_deny_action(&words).map_err(err)?)
             }
@@ -168,6 +194,17 @@ impl ScopeConfig {
                 .clone()
                 .or_else(|| parent.deny_action.clone()),
             mode: child.mode.or(parent.mode),
+            limits: child.limits.clone().or_else(|| parent.limits.clone()),
+            not_found_limit: child
+                .not_found_limit
+                .clone()
+                .or_else(|| parent.not_found_limit.clone()),
+            limit_key: child.limit_key.or(parent.limit_key),
+            limit_action: child.limit_action.or(parent.limit_action),
+            limit_store: child
+                .limit_store
+                .clone()
+                .or_else(|| parent.limit_store.clone()),
         }
     }
 
@@ -181,7 +218,23 @@ impl ScopeConfig {
             client_ip_header: self.client_ip_header.as_deref(),
             deny_action: self.deny_action.as_ref(),
             mode: self.mode,
+            limits: self.limits.as_deref().map(Vec::as_slice),
+            not_found_limit: self.not_found_limit.as_ref(),
+            limit_key: self.limit_key,
+            limit_action: self.limit_action,
         }
+    }
+
+    /// `PhotoGuardLimitStore`, where this scope sets it (a host reads the
+    /// server's own scope: the setting is server-wide).
+    pub fn limit_store(&self) -> Option<&StoreSpec> {
+        self.limit_store.as_ref()
+    }
+
+    /// Whether this scope has limits of either kind (the host then needs a
+    /// counter).
+    pub fn has_limits(&self) -> bool {
+        self.view().has_limits()
     }
 
     /// Decides one request (see [`ScopeView::evaluate`]).
@@ -196,7 +249,8 @@ impl ScopeConfig {
         cookie_header: Option<&[u8]>,
         forwarded_for: Option<&[u8]>,
     ) -> Decision<'p> {
-        self.view().decide(peer, cookie_header, forwarded_for)
+        self.view()
+            .decide(peer, cookie_header, forwarded_for, &Env::system())
     }
 
     /// Builds the network lookup indexes now (see [`ScopeView::prepare`]).
@@ -264,6 +318,18 @@ impl ScopeConfig {
         let decision = self.decide(Peer::Text(peer.as_bytes()), cookie_header, forwarded_for);
         (!matches!(decision.reason, Reason::NoClientAddress)).then_some(decision)
     }
+}
+
+/// A limit's id for its counters: the same on every server of a farm that
+/// reads the same configuration (file name, line and arguments), so that a
+/// shared store adds up the same limit's counts.
+fn limit_id(origin: &Origin, args: &str) -> u32 {
+    guard::stable_limit_id(&format!(
+        "{}:{}:{}",
+        origin.short_file(),
+        origin.line(),
+        args.trim()
+    ))
 }
 
 #[cfg(test)]

@@ -8,8 +8,9 @@ use std::ffi::CStr;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::cookie::CookieRules;
-use crate::decision::{Decision, DenyAction, Mode, Peer, Reason, Request, Verdict};
+use crate::decision::{Decision, DenyAction, Env, Mode, Peer, Reason, Request, Verdict};
 use crate::forwarded::resolve_client;
+use crate::guard::{AllowClass, KeySpec, Limit, LimitAction, NotFoundLimit, counting, limited};
 use crate::network::NetworkSet;
 
 pub const DEFAULT_CLIENT_IP_HEADER: &CStr = c"X-Forwarded-For";
@@ -26,6 +27,10 @@ pub struct ScopeView<'a> {
     pub(super) client_ip_header: Option<&'a CStr>,
     pub(super) deny_action: Option<&'a DenyAction>,
     pub(super) mode: Option<Mode>,
+    pub(super) limits: Option<&'a [Limit]>,
+    pub(super) not_found_limit: Option<&'a NotFoundLimit>,
+    pub(super) limit_key: Option<KeySpec>,
+    pub(super) limit_action: Option<LimitAction>,
 }
 
 impl<'a> ScopeView<'a> {
@@ -41,49 +46,128 @@ impl<'a> ScopeView<'a> {
             client_ip_header: child.client_ip_header.or(parent.client_ip_header),
             deny_action: child.deny_action.or(parent.deny_action),
             mode: child.mode.or(parent.mode),
+            limits: child.limits.or(parent.limits),
+            not_found_limit: child.not_found_limit.or(parent.not_found_limit),
+            limit_key: child.limit_key.or(parent.limit_key),
+            limit_action: child.limit_action.or(parent.limit_action),
         }
     }
 
-    /// Decides one request. Allocation-free once prepared: the first
-    /// decision of an unprepared scope builds all its indexes (see
-    /// [`ScopeView::prepare`]), so that no later one does, whichever path
-    /// it takes.
+    /// Decides one request with the system clock and no counter (limits
+    /// are not applied). See [`ScopeView::evaluate_in`].
     pub fn evaluate(&self, request: &Request) -> Decision<'a> {
+        self.evaluate_in(request, &Env::system())
+    }
+
+    /// Decides one request: network rules, then cookie rules; a request let
+    /// in is then counted by the limits that name the class of rule that let
+    /// it in. Allocation-free once prepared: the first decision of an
+    /// unprepared scope builds all its indexes (see [`ScopeView::prepare`]),
+    /// so that no later one does, whichever path it takes.
+    pub fn evaluate_in(&self, request: &Request, env: &Env) -> Decision<'a> {
         let deny_action = self.deny_action();
-        if !self.enabled() {
-            return Decision {
-                verdict: Verdict::Allow,
-                reason: Reason::GateOff,
-                client: request.peer,
-                deny_action,
-            };
-        }
-        self.prepare();
-        let client = resolve_client(request.peer, request.forwarded_for, self.trusted_proxies);
-        let allowed_by = |reason| Decision {
-            verdict: Verdict::Allow,
+        let decision = |verdict, reason, client| Decision {
+            verdict,
             reason,
             client,
             deny_action,
+            limit_action: self.limit_action(),
+            retry_after: 0,
         };
-        if let Some(rule) = self.networks.and_then(|n| n.lookup(client)) {
-            return allowed_by(Reason::Network(rule));
+        if !self.enabled() {
+            return decision(Verdict::Allow, Reason::GateOff, request.peer);
         }
-        if let (Some(cookies), Some(header)) = (self.cookies, request.cookie_header) {
-            if let Some(rule) = cookies.find(header) {
-                return allowed_by(Reason::Cookie(rule));
+        self.prepare();
+        let client = resolve_client(request.peer, request.forwarded_for, self.trusted_proxies);
+        if let Some(blocked) = self.not_found_block(client, env) {
+            return blocked;
+        }
+        let allowed = if let Some(rule) = self.networks.and_then(|n| n.lookup(client)) {
+            Some((Reason::Network(rule), AllowClass::Network))
+        } else if let (Some(cookies), Some(header)) = (self.cookies, request.cookie_header) {
+            cookies
+                .find(header)
+                .map(|rule| (Reason::Cookie(rule), AllowClass::Cookie))
+        } else {
+            None
+        };
+        match allowed {
+            Some((reason, class)) => self
+                .limit(client, class, env)
+                .unwrap_or_else(|| decision(Verdict::Allow, reason, client)),
+            None => {
+                let verdict = match self.mode() {
+                    Mode::Enforce => Verdict::Deny,
+                    Mode::Report => Verdict::WouldDeny,
+                };
+                decision(verdict, Reason::NoRuleMatched, client)
             }
         }
+    }
+
+    /// Counts a request let in by a rule of `class` with every limit that
+    /// names the class; the limited decision if one is past.
+    fn limit(&self, client: IpAddr, class: AllowClass, env: &Env) -> Option<Decision<'a>> {
+        let (limits, counter) = (self.limits?, env.counter?);
+        let key = self.limit_key().client_key(client);
+        let now = env.now_unix_secs;
+        let counts = counting(limits, class)
+            .map(|limit| (limit, counter.hit(&key, limit.id, limit.window_secs(), now)));
+        let past = limited(counts, now)?;
+        Some(self.limited_decision(
+            Reason::Limited(past.limit, past.count),
+            client,
+            past.retry_after,
+        ))
+    }
+
+    /// The client's block when it has had too many 404s in this scope.
+    fn not_found_block(&self, client: IpAddr, env: &Env) -> Option<Decision<'a>> {
+        let (limit, counter) = (self.not_found_limit?, env.counter?);
+        let key = self.limit_key().client_key(client);
+        let count = counter.peek(&key, limit.id, limit.window_secs(), env.now_unix_secs);
+        limit.blocks(&count).then(|| {
+            self.limited_decision(
+                Reason::NotFoundBlocked(limit, count),
+                client,
+                count.retry_after(env.now_unix_secs),
+            )
+        })
+    }
+
+    fn limited_decision(
+        &self,
+        reason: Reason<'a>,
+        client: IpAddr,
+        retry_after: u64,
+    ) -> Decision<'a> {
         let verdict = match self.mode() {
-            Mode::Enforce => Verdict::Deny,
-            Mode::Report => Verdict::WouldDeny,
+            Mode::Enforce => Verdict::Limited,
+            Mode::Report => Verdict::WouldLimit,
         };
         Decision {
             verdict,
-            reason: Reason::NoRuleMatched,
+            reason,
             client,
-            deny_action,
+            deny_action: self.deny_action(),
+            limit_action: self.limit_action(),
+            retry_after,
         }
+    }
+
+    /// Counts a 404 answered to `request` for `PhotoGuardLimitNotFound`
+    /// (the host calls this once the response is known, for 404s it did not
+    /// answer itself as a denial).
+    pub fn count_not_found(&self, request: &Request, env: &Env) {
+        let (Some(limit), Some(counter)) = (self.not_found_limit, env.counter) else {
+            return;
+        };
+        if !self.enabled() {
+            return;
+        }
+        let client = resolve_client(request.peer, request.forwarded_for, self.trusted_proxies);
+        let key = self.limit_key().client_key(client);
+        counter.hit(&key, limit.id, limit.window_secs(), env.now_unix_secs);
     }
 
     /// The one decision every host makes (the Apache module, the C library,
@@ -94,18 +178,24 @@ impl<'a> ScopeView<'a> {
         peer: Peer,
         cookie_header: Option<&[u8]>,
         forwarded_for: Option<&[u8]>,
+        env: &Env,
     ) -> Decision<'a> {
         match peer.address() {
-            Some(peer) => self.evaluate(&Request {
-                peer,
-                cookie_header,
-                forwarded_for,
-            }),
+            Some(peer) => self.evaluate_in(
+                &Request {
+                    peer,
+                    cookie_header,
+                    forwarded_for,
+                },
+                env,
+            ),
             None => Decision {
                 verdict: Verdict::Deny,
                 reason: Reason::NoClientAddress,
                 client: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                 deny_action: self.deny_action(),
+                limit_action: self.limit_action(),
+                retry_after: 0,
             },
         }
     }
@@ -146,6 +236,25 @@ impl<'a> ScopeView<'a> {
 
     pub fn mode(&self) -> Mode {
         self.mode.unwrap_or_default()
+    }
+
+    pub fn limit_key(&self) -> KeySpec {
+        self.limit_key.unwrap_or_default()
+    }
+
+    pub fn limit_action(&self) -> LimitAction {
+        self.limit_action.unwrap_or_default()
+    }
+
+    /// Whether limits of either kind apply here (a host then needs a counter).
+    pub fn has_limits(&self) -> bool {
+        self.enabled()
+            && (self.limits.is_some_and(|l| !l.is_empty()) || self.not_found_limit.is_some())
+    }
+
+    /// Whether 404s are counted here (`PhotoGuardLimitNotFound`).
+    pub fn counts_not_found(&self) -> bool {
+        self.enabled() && self.not_found_limit.is_some()
     }
 
     /// Whether any allow rule exists (a gate that is on without one denies
