@@ -8,6 +8,7 @@ pub mod decision;
 pub mod directive;
 pub mod forwarded;
 pub mod guard;
+pub mod ltpa;
 pub mod network;
 pub mod origin;
 pub mod scope;
