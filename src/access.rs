@@ -63,7 +63,7 @@ pub fn check<'r>(r: &mut Request<'r>, scope: Option<ScopeView<'r>>) -> i32 {
     } else {
         None
     };
-    let table = scope.has_limits().then(limits::table).flatten();
+    let table = scope.has_limits().then(|| limits::counter(r)).flatten();
     if scope.has_limits() && table.is_none() {
         return fail_closed(
             r,
@@ -71,7 +71,7 @@ pub fn check<'r>(r: &mut Request<'r>, scope: Option<ScopeView<'r>>) -> i32 {
         );
     }
     let env = Env {
-        now_unix_secs: r.time_secs(),
+        now_unix_millis: r.time_millis(),
         counter: table.as_ref().map(|t| t as &dyn Counter),
     };
     let decision = scope.decide(
@@ -138,7 +138,7 @@ pub fn count_not_found(r: &Request, scope: ScopeView) {
     {
         return;
     }
-    let (Some(peer), Some(table)) = (r.client_address(), limits::table()) else {
+    let (Some(peer), Some(table)) = (r.client_address(), limits::counter(r)) else {
         return;
     };
     let forwarded_for = if scope.reads_client_ip_header() {
@@ -147,7 +147,7 @@ pub fn count_not_found(r: &Request, scope: ScopeView) {
         None
     };
     let env = Env {
-        now_unix_secs: r.time_secs(),
+        now_unix_millis: r.time_millis(),
         counter: Some(&table),
     };
     let request = EngineRequest {
@@ -182,16 +182,20 @@ fn decision_peer(peer: Option<IpAddr>, decision: &Decision) -> IpAddr {
     peer.unwrap_or(decision.client)
 }
 
-/// PHOTOGUARD_DECISION and PHOTOGUARD_REASON for logs, CGI and mod_rewrite.
-/// Neither is copied, but for a limit's reason, which names the count: the
-/// verdict's name is static, and a rule's reason text belongs to the
-/// configuration, which outlives the request.
+/// PHOTOGUARD_DECISION and PHOTOGUARD_REASON for logs, CGI and mod_rewrite,
+/// and PHOTOGUARD_USER when an LTPA token let the request in. Nothing is
+/// copied but a reason with detail (a limit's count, an LTPA user or why a
+/// token was refused): the verdict's name is static, and a rule's reason
+/// text belongs to the configuration, which outlives the request.
 fn record<'r>(r: &mut Request<'r>, decision: &Decision<'r>) {
     r.set_env(c"PHOTOGUARD_DECISION", decision.verdict.as_cstr());
-    if decision.reason.is_counted() {
+    if decision.reason.has_detail() {
         r.set_env_copy(c"PHOTOGUARD_REASON", decision.reason.to_string().as_bytes());
     } else {
         r.set_env_borrowed(c"PHOTOGUARD_REASON", decision.reason.text());
+    }
+    if let Some(user) = decision.reason.user() {
+        r.set_env_copy(c"PHOTOGUARD_USER", user.as_bytes());
     }
 }
 

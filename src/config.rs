@@ -20,6 +20,7 @@ use photoguard_engine::{
 
 use super::apr::pool_owned;
 use super::bindings::*;
+use super::log;
 
 /// The directive being read: Apache's `cmd_parms`, typed.
 pub struct Cmd<'a> {
@@ -207,6 +208,9 @@ impl DirConfig {
             return Err("photoguard: a merged configuration takes no directives".into());
         };
         let kind = apply(cmd, own, args)?;
+        for warning in own.take_warnings() {
+            log::server(log::WARNING, &format!("photoguard: {warning}"));
+        }
         // SAFETY: only the lifetime changes. `own` is boxed, so its address
         // is stable for the life of this config, which its pool bounds; see
         // the type's documentation for why no view outlives what it borrows.

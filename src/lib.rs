@@ -16,6 +16,8 @@
 //! - [`request`]: a safe wrapper over `request_rec`.
 //! - [`config`]: directives, through a safe wrapper over `cmd_parms`.
 //! - [`limits`]: the shared-memory table limits count in.
+//! - `socache`: `PhotoGuardLimitStore socache` (2.4), a farm's counts in
+//!   mod_socache_memcache / mod_socache_redis.
 //! - [`prepare`]: builds network indexes after the config is read (post_config).
 //! - [`log`]: error-log messages (never a cookie value).
 //! - [`apr`]: pools and tables.
@@ -31,3 +33,5 @@ mod log;
 mod module;
 mod prepare;
 mod request;
+#[cfg(apache24)]
+mod socache;

@@ -8,16 +8,26 @@
 //! `PhotoGuardLimitStore shm SIZE` changed the size: then a new, empty table
 //! is made, and the old one stays mapped until Apache stops, for the old
 //! generation's children that still finish their requests with it).
+//!
+//! With `PhotoGuardLimitStore socache` (Apache 2.4) the counts of a farm live
+//! in a socache provider (src/socache.rs) and this table is the fallback
+//! while the store is down, made with the default size.
 
 use std::ffi::{CStr, c_void};
+use std::marker::PhantomData;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use photoguard_engine::guard::size::DEFAULT_SHM_SIZE;
-use photoguard_engine::guard::{Seed, StoreSpec, Table, slots_for_bytes, words_for_bytes};
+use photoguard_engine::guard::{
+    ClientKey, Count, Counter, Seed, StoreSpec, Table, slots_for_bytes, words_for_bytes,
+};
 
 use super::bindings::*;
 use super::log;
+use super::request::Request;
+#[cfg(apache24)]
+use super::socache;
 
 /// The table's words, set by the parent in post_config (before any child is
 /// forked, so children read what it wrote), NULL when no scope has limits.
@@ -62,6 +72,43 @@ pub fn table() -> Option<Table<'static>> {
     Table::open(words).ok()
 }
 
+/// What request `r` counts with when the configuration has limits: the
+/// table, or (`PhotoGuardLimitStore socache`, Apache 2.4) the socache store
+/// falling back to it.
+pub fn counter<'r>(r: &Request<'r>) -> Option<LimitCounter<'r>> {
+    let table = table()?;
+    #[cfg(apache24)]
+    if let Some(shared) = socache::counter(table, r) {
+        return Some(LimitCounter::Socache(shared));
+    }
+    let _ = r;
+    Some(LimitCounter::Local(table, PhantomData))
+}
+
+pub enum LimitCounter<'r> {
+    Local(Table<'static>, PhantomData<&'r ()>),
+    #[cfg(apache24)]
+    Socache(socache::SocacheCounter<'r>),
+}
+
+impl Counter for LimitCounter<'_> {
+    fn hit(&self, key: &ClientKey, limit_id: u32, window_secs: u64, now_secs: u64) -> Count {
+        match self {
+            LimitCounter::Local(table, _) => table.hit(key, limit_id, window_secs, now_secs),
+            #[cfg(apache24)]
+            LimitCounter::Socache(shared) => shared.hit(key, limit_id, window_secs, now_secs),
+        }
+    }
+
+    fn peek(&self, key: &ClientKey, limit_id: u32, window_secs: u64, now_secs: u64) -> Count {
+        match self {
+            LimitCounter::Local(table, _) => table.peek(key, limit_id, window_secs, now_secs),
+            #[cfg(apache24)]
+            LimitCounter::Socache(shared) => shared.peek(key, limit_id, window_secs, now_secs),
+        }
+    }
+}
+
 /// post_config: makes (or, after a graceful restart, finds again) the table
 /// when the configuration has limits. `store` is `PhotoGuardLimitStore` as
 /// the main server sets it. An error stops Apache from starting.
@@ -74,6 +121,8 @@ pub unsafe fn post_config(
     store: Option<&StoreSpec>,
 ) -> Result<(), String> {
     COUNT_WORDS.store(ptr::null_mut(), Ordering::Release);
+    #[cfg(apache24)]
+    socache::reset();
     // SAFETY: live pool.
     let has_limits = unsafe { userdata(pconf, LIMITS_KEY) }.is_some();
     if !has_limits && store.is_none() {
@@ -148,6 +197,21 @@ pub unsafe fn post_config(
             ),
         )
     };
+    #[cfg(apache24)]
+    if let Some(StoreSpec::Socache { provider, args }) = store {
+        // SAFETY: live pool and main server, in the parent before any fork.
+        let spec = unsafe { socache::post_config(pconf, s, provider, args.as_deref()) }?;
+        // SAFETY: live main server.
+        unsafe {
+            log::for_server(
+                s,
+                log::NOTICE,
+                &format!(
+                    "photoguard: limit counts shared through socache {spec}; this server's shared memory counts while it is down"
+                ),
+            )
+        };
+    }
     Ok(())
 }
 

@@ -123,9 +123,9 @@ impl<'r> Request<'r> {
         unsafe { table_setn(self.rec().err_headers_out, key, value) }
     }
 
-    /// When the request arrived, in seconds since the epoch.
-    pub fn time_secs(&self) -> u64 {
-        u64::try_from(self.rec().request_time / 1_000_000).unwrap_or(0)
+    /// When the request arrived, in milliseconds since the epoch.
+    pub fn time_millis(&self) -> u64 {
+        u64::try_from(self.rec().request_time / 1_000).unwrap_or(0)
     }
 
     /// The response status so far (final in log_transaction).

@@ -6,12 +6,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use photoguard_cli::ConfigSource;
 use photoguard_cli::check::{CheckOptions, run_check};
 use photoguard_cli::import::run_import;
 use photoguard_cli::lint::run_lint;
+
+mod generate;
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +45,9 @@ enum Command {
         /// A file holding the RewriteCond ... RewriteRule block.
         file: PathBuf,
     },
+    /// Man pages and shell completions, for packagers (packaging/build-debs.sh).
+    #[command(hide = true, subcommand)]
+    Generate(generate::Generate),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
         Command::Check(options) => run_check(&options),
         Command::Lint(config) => run_lint(&config),
         Command::ImportRewrite { file } => run_import(&file),
+        Command::Generate(what) => generate::run(&what, Cli::command()),
     };
     // A closed pipe (`photoguard lint ... | head`) is not worth a panic.
     let _ = std::io::stdout().write_all(output.stdout.as_bytes());

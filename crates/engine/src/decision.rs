@@ -6,7 +6,10 @@ use std::net::IpAddr;
 
 use super::cookie::CookieRule;
 use super::guard::{Count, Counter, Limit, LimitAction, NotFoundLimit};
+use super::ltpa::{Refusal, Token};
 use super::network::NetRule;
+use super::scope::LtpaRule;
+use std::sync::Arc;
 
 /// What a denied client gets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -88,7 +91,7 @@ pub struct Request<'a> {
 /// count with (none: limits are not applied, e.g. in `photoguard check`).
 #[derive(Clone, Copy)]
 pub struct Env<'c> {
-    pub now_unix_secs: u64,
+    pub now_unix_millis: u64,
     pub counter: Option<&'c dyn Counter>,
 }
 
@@ -97,11 +100,15 @@ impl Env<'_> {
     pub fn system() -> Env<'static> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         Env {
-            now_unix_secs: now,
+            now_unix_millis: now,
             counter: None,
         }
+    }
+
+    pub fn now_unix_secs(&self) -> u64 {
+        self.now_unix_millis / 1000
     }
 }
 
@@ -143,10 +150,15 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Reason<'p> {
     Network(&'p NetRule),
     Cookie(&'p CookieRule),
+    /// A verified, unexpired LTPA token in this rule's cookie.
+    Ltpa(&'p LtpaRule, Arc<Token>),
+    /// LTPA tokens were sent and none verified (and no other rule allowed):
+    /// the first refused one's rule, and why.
+    LtpaRefused(&'p LtpaRule, Refusal),
     NoRuleMatched,
     GateOff,
     /// The host gave no usable peer address: the request is denied whatever
@@ -166,6 +178,7 @@ impl<'p> Reason<'p> {
         match self {
             Reason::Network(rule) => rule.reason(),
             Reason::Cookie(rule) => rule.reason(),
+            Reason::Ltpa(rule, _) | Reason::LtpaRefused(rule, _) => rule.reason(),
             Reason::NoRuleMatched => c"no rule matched",
             Reason::GateOff => c"PhotoGuard is off",
             Reason::NoClientAddress => c"no parsable client address",
@@ -175,9 +188,24 @@ impl<'p> Reason<'p> {
     }
 
     /// Whether the full reason (`Display`) says more than [`Reason::text`]:
-    /// a limit's reason names the count.
-    pub fn is_counted(&self) -> bool {
-        matches!(self, Reason::Limited(..) | Reason::NotFoundBlocked(..))
+    /// a limit's reason names the count, an LTPA reason the user or why the
+    /// token was refused.
+    pub fn has_detail(&self) -> bool {
+        matches!(
+            self,
+            Reason::Limited(..)
+                | Reason::NotFoundBlocked(..)
+                | Reason::Ltpa(..)
+                | Reason::LtpaRefused(..)
+        )
+    }
+
+    /// The user an LTPA token named, when one allowed the request.
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            Reason::Ltpa(_, token) => Some(&token.user),
+            _ => None,
+        }
     }
 
     pub fn as_str(&self) -> &'p str {
@@ -190,12 +218,16 @@ impl fmt::Display for Reason<'_> {
         match self {
             Reason::Limited(limit, count) => f.write_str(&limit.reason(count)),
             Reason::NotFoundBlocked(limit, count) => f.write_str(&limit.reason(count)),
+            Reason::Ltpa(_, token) => {
+                write!(f, "{} user {}", self.as_str(), printable(&token.user))
+            }
+            Reason::LtpaRefused(_, why) => write!(f, "{} refused: {why}", self.as_str()),
             _ => f.write_str(self.as_str()),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Decision<'p> {
     pub verdict: Verdict,
     pub reason: Reason<'p>,
@@ -230,4 +262,18 @@ impl fmt::Display for Decision<'_> {
             ),
         }
     }
+}
+
+/// A user name from a token, for a log line: printable ASCII kept, anything
+/// else (a control byte could forge a log line) shown as `\xNN`.
+fn printable(user: &str) -> String {
+    let mut out = String::with_capacity(user.len());
+    for b in user.bytes() {
+        if b.is_ascii_graphic() || b == b' ' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }

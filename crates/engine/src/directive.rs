@@ -28,6 +28,12 @@ pub enum DirectiveKind {
     LimitKey,
     LimitAction,
     LimitStore,
+    LtpaKeys,
+    DominoSecret,
+    AllowLtpa,
+    LtpaAccept,
+    LtpaClockSkew,
+    LtpaRealm,
 }
 
 impl DirectiveKind {
@@ -114,6 +120,36 @@ pub const DIRECTIVES: &[DirectiveInfo] = &[
         kind: DirectiveKind::LimitStore,
         name: c"PhotoGuardLimitStore",
         usage: c"shm [SIZE] | socache PROVIDER[:ARGS] - where counts live (server-wide; default shm 1M)",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::LtpaKeys,
+        name: c"PhotoGuardLtpaKeys",
+        usage: c"KEYFILE PASSWORDFILE - a WebSphere/Liberty ltpa.keys export and the file holding its password (repeatable: key sets tried in order)",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::DominoSecret,
+        name: c"PhotoGuardDominoSecret",
+        usage: c"FILE - a file holding the base64 LTPA_DominoSecret of the Web SSO configuration (repeatable)",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::AllowLtpa,
+        name: c"PhotoGuardAllowLtpa",
+        usage: c"one or more cookie names whose LTPA token, verified with the configured keys and not expired, allows a request",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::LtpaAccept,
+        name: c"PhotoGuardLtpaAccept",
+        usage: c"ltpa2 domino websphere-v1 - the token formats accepted (default ltpa2 domino)",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::LtpaClockSkew,
+        name: c"PhotoGuardLtpaClockSkew",
+        usage: c"SECONDS - tolerance for token expiry and Domino's creation time (default 60)",
+    },
+    DirectiveInfo {
+        kind: DirectiveKind::LtpaRealm,
+        name: c"PhotoGuardLtpaRealm",
+        usage: c"one or more realms whose LtpaToken2/v1 tokens are accepted (default any)",
     },
 ];
 

@@ -93,8 +93,12 @@ impl TokenCache {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn tag(&self, cookie_value: &[u8]) -> u128 {
+    /// The tag of a cookie value under the validator settings `identity`.
+    pub(crate) fn tag(&self, identity: &[u64], cookie_value: &[u8]) -> u128 {
         let mut h = SipHasher13::new_with_keys(self.key.0, self.key.1);
+        for word in identity {
+            h.write_u64(*word);
+        }
         h.write(cookie_value);
         h.finish128().as_u128()
     }
@@ -190,7 +194,7 @@ mod tests {
     #[test]
     fn hit_until_expiry_then_gone() {
         let cache = TokenCache::new(8);
-        let tag = cache.tag(b"value");
+        let tag = cache.tag(&[], b"value");
         assert!(cache.lookup(tag, 0).is_none());
         cache.insert(tag, token("a", 1_000), 1_000);
         assert_eq!(cache.lookup(tag, 1_000).unwrap().user, "a");
@@ -203,11 +207,11 @@ mod tests {
         let cache = TokenCache::new(5);
         assert_eq!(cache.capacity(), 8);
         for i in 0..100u32 {
-            let tag = cache.tag(&i.to_le_bytes());
+            let tag = cache.tag(&[], &i.to_le_bytes());
             cache.insert(tag, token("u", u64::from(i)), u64::from(i));
         }
         assert!(cache.len() <= 8);
-        let tag = cache.tag(&99u32.to_le_bytes());
+        let tag = cache.tag(&[], &99u32.to_le_bytes());
         assert!(
             cache.lookup(tag, 0).is_some(),
             "the newest, latest-expiring entry stays"
@@ -219,7 +223,7 @@ mod tests {
     #[test]
     fn tags_depend_on_the_random_key() {
         let (a, b) = (TokenCache::new(2), TokenCache::new(2));
-        assert_ne!(a.tag(b"same"), b.tag(b"same"));
-        assert_eq!(a.tag(b"same"), a.tag(b"same"));
+        assert_ne!(a.tag(&[], b"same"), b.tag(&[], b"same"));
+        assert_eq!(a.tag(&[], b"same"), a.tag(&[], b"same"));
     }
 }

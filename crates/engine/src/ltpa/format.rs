@@ -75,6 +75,11 @@ impl Accept {
         Accept(self.0 | format.bit())
     }
 
+    /// The set as bits (for telling settings apart).
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
     pub const fn contains(self, format: Format) -> bool {
         self.0 & format.bit() != 0
     }

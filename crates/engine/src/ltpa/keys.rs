@@ -57,9 +57,13 @@ impl fmt::Display for KeyError {
                 f,
                 "not an LTPA key export: no {name} (export the keys from WebSphere or Liberty, the ltpa.keys file)"
             ),
+            // The value is the file's text: escaped and cut, as every error
+            // quoting a file does (found by fuzzing: a `\r` escape in it
+            // made the log line two).
             Self::UnsupportedVersion(v) => write!(
                 f,
-                "LTPA keys file version {v} is not supported (2.0 is FIPS mode): export version 1.0 keys"
+                "LTPA keys file version {} is not supported (2.0 is FIPS mode): export version 1.0 keys",
+                crate::directive::escaped(v)
             ),
             Self::SharedKeyFormat => f.write_str(
                 "LTPA keys file has a SharedKey property (FIPS-mode keys), which is not supported: export version 1.0 keys",
@@ -252,5 +256,33 @@ mod tests {
                 .contains("wrong password")
         );
         assert!(!KeyError::WrongPassword.to_string().contains("padding"));
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/ltpa_keys_file.rs): the version
+    /// value reached the error, and the log, as it was in the file.
+    #[test]
+    fn an_unsupported_version_is_quoted_escaped_and_cut() {
+        let file = format!(
+            "com.ibm.websphere.ltpa.version=2.0\\r\\nforged: line {}\n",
+            "x".repeat(500)
+        );
+        let message = KeySet::from_keys_file(file.as_bytes(), b"pw")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("LTPA keys file version 2.0\\x0D\\x0Aforged: line xxx"),
+            "{message}"
+        );
+        assert!(message.contains("x... is not supported"), "{message}");
+        assert!(message.len() < 200, "{message}");
+        assert!(
+            message.bytes().all(|b| (0x20..0x7f).contains(&b)),
+            "{message}"
+        );
+        assert!(
+            KeyError::UnsupportedVersion("2.0".into())
+                .to_string()
+                .starts_with("LTPA keys file version 2.0 is not supported")
+        );
     }
 }

@@ -59,4 +59,4 @@ pub use keys::{KeyError, KeySet};
 pub use password::{decode_password, read_password_file};
 pub use time::{Rfc3339, parse_rfc3339};
 pub use token::{Refusal, Token};
-pub use validator::{DEFAULT_CLOCK_SKEW_SECS, MAX_COOKIE_LEN, Validator};
+pub use validator::{DEFAULT_CLOCK_SKEW_SECS, MAX_COOKIE_LEN, Validator, ValidatorRef};

@@ -57,6 +57,62 @@ impl Furthest {
 }
 
 impl Validator {
+    /// The same settings, borrowed.
+    pub fn borrowed(&self) -> ValidatorRef<'_> {
+        ValidatorRef {
+            key_sets: &self.key_sets,
+            domino_secrets: &self.domino_secrets,
+            accept: self.accept,
+            clock_skew_secs: self.clock_skew_secs,
+            realms: &self.realms,
+        }
+    }
+
+    /// Validates one cookie value as the browser sent it, at `now`.
+    pub fn validate(&self, cookie_value: &[u8], now_unix_millis: u64) -> Result<Token, Refusal> {
+        self.borrowed().validate(cookie_value, now_unix_millis)
+    }
+
+    /// As [`Validator::validate`], remembering tokens that validated.
+    pub fn validate_cached(
+        &self,
+        cache: &TokenCache,
+        cookie_value: &[u8],
+        now_unix_millis: u64,
+    ) -> Result<Arc<Token>, Refusal> {
+        self.borrowed()
+            .validate_cached(cache, cookie_value, now_unix_millis)
+    }
+}
+
+/// A validator's settings, borrowed from wherever they are kept: a host
+/// that merges configuration scopes per request (Apache) assembles one from
+/// several scopes without copying a key.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidatorRef<'a> {
+    pub key_sets: &'a [KeySet],
+    pub domino_secrets: &'a [DominoSecret],
+    pub accept: Accept,
+    pub clock_skew_secs: u64,
+    pub realms: &'a [String],
+}
+
+impl ValidatorRef<'_> {
+    /// What tells these settings apart from others sharing a cache: where
+    /// the key lists live, and the values of the rest. A token cached under
+    /// one scope's keys is never taken for valid under another's.
+    fn identity(&self) -> [u64; 8] {
+        [
+            self.key_sets.as_ptr() as usize as u64,
+            self.key_sets.len() as u64,
+            self.domino_secrets.as_ptr() as usize as u64,
+            self.domino_secrets.len() as u64,
+            self.realms.as_ptr() as usize as u64,
+            self.realms.len() as u64,
+            u64::from(self.accept.bits()),
+            self.clock_skew_secs,
+        ]
+    }
     fn skew_millis(&self) -> u64 {
         self.clock_skew_secs.saturating_mul(1000)
     }
@@ -70,7 +126,7 @@ impl Validator {
             if !self.accept.contains(Format::Domino) {
                 furthest.note(Refusal::FormatNotAccepted);
             } else {
-                match domino::verify(&raw, &self.domino_secrets) {
+                match domino::verify(&raw, self.domino_secrets) {
                     domino::Outcome::Verified(v) => return self.finish_domino(v, now_unix_millis),
                     domino::Outcome::NoKey => furthest.note(Refusal::NoKey),
                     domino::Outcome::Malformed => return Err(Refusal::Malformed),
@@ -130,7 +186,7 @@ impl Validator {
         if cookie_value.len() > MAX_COOKIE_LEN {
             return Err(Refusal::Malformed); // not even worth hashing
         }
-        let tag = cache.tag(cookie_value);
+        let tag = cache.tag(&self.identity(), cookie_value);
         if let Some(token) = cache.lookup(tag, now_unix_millis) {
             return Ok(token);
         }

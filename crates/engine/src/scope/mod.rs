@@ -13,10 +13,12 @@
 //! - [`settings`]: parsing the single-value directives.
 //! - [`network_file`]: reading `PhotoGuardAllowNetworkFile`.
 
+mod ltpa;
 mod network_file;
 mod settings;
 mod view;
 
+pub use ltpa::{LtpaOutcome, LtpaRule, LtpaRules};
 pub use network_file::{NETWORK_FILE_MAX_BYTES, read_network_file};
 pub use view::ScopeView;
 
@@ -33,6 +35,7 @@ use crate::cookie::{CookieRule, CookieRules};
 use crate::decision::{Decision, DenyAction, Env, Mode, Peer, Reason, Request};
 use crate::directive::{ConfigError, DirectiveInfo, DirectiveKind, quoted};
 use crate::guard::{self, KeySpec, Limit, LimitAction, NotFoundLimit, StoreSpec};
+use crate::ltpa::{Accept, DominoSecret, KeySet};
 use crate::network::NetworkSet;
 use crate::origin::Origin;
 use crate::tokenize::split_words;
@@ -64,6 +67,15 @@ pub struct ScopeConfig {
     limit_action: Option<LimitAction>,
     /// Server-wide: the host reads it from the server's own scope.
     limit_store: Option<StoreSpec>,
+    ltpa_keys: Option<Arc<Vec<KeySet>>>,
+    domino_secrets: Option<Arc<Vec<DominoSecret>>>,
+    ltpa_rules: Option<Arc<LtpaRules>>,
+    ltpa_accept: Option<Accept>,
+    ltpa_clock_skew: Option<u64>,
+    ltpa_realms: Option<Arc<Vec<String>>>,
+    /// What the directives read so far want the admin to know (a key file
+    /// anyone may read); a host logs and takes them.
+    warnings: Vec<String>,
 }
 
 impl ScopeConfig {
@@ -156,6 +168,58 @@ impl ScopeConfig {
             DirectiveKind::LimitStore => {
                 self.limit_store = Some(guard::parse_limit_store(&words).map_err(err)?)
             }
+            DirectiveKind::LtpaKeys => {
+                let [key_file, password_file] = words.as_slice() else {
+                    return Err(err(format!(
+                        "takes KEYFILE PASSWORDFILE, got {} argument(s)",
+                        words.len()
+                    )));
+                };
+                let (key_set, warnings) = ltpa::read_key_set(
+                    &resolve_path(key_file, ctx.server_root),
+                    &resolve_path(password_file, ctx.server_root),
+                )
+                .map_err(err)?;
+                push_unshared(&mut self.ltpa_keys, key_set).map_err(err)?;
+                self.warnings.extend(
+                    warnings
+                        .into_iter()
+                        .map(|w| format!("{directive} ({}): {w}", ctx.origin)),
+                );
+            }
+            DirectiveKind::DominoSecret => {
+                let (secret, warnings) =
+                    ltpa::read_domino_secret(&resolve_path(single()?, ctx.server_root))
+                        .map_err(err)?;
+                push_unshared(&mut self.domino_secrets, secret).map_err(err)?;
+                self.warnings.extend(
+                    warnings
+                        .into_iter()
+                        .map(|w| format!("{directive} ({}): {w}", ctx.origin)),
+                );
+            }
+            DirectiveKind::AllowLtpa => {
+                let rules = LtpaRules::parse(&words, &ctx.origin).map_err(err)?;
+                let list = self.ltpa_rules.get_or_insert_with(Default::default);
+                Arc::get_mut(list)
+                    .ok_or_else(|| {
+                        err(
+                            "cannot add to rules a merged scope shares; add them before merging"
+                                .into(),
+                        )
+                    })?
+                    .extend(rules);
+            }
+            DirectiveKind::LtpaAccept => {
+                self.ltpa_accept = Some(ltpa::parse_accept(&words).map_err(err)?)
+            }
+            DirectiveKind::LtpaClockSkew => {
+                self.ltpa_clock_skew = Some(ltpa::parse_clock_skew(single()?).map_err(err)?)
+            }
+            DirectiveKind::LtpaRealm => {
+                Arc::make_mut(self.ltpa_realms.get_or_insert_with(Default::default))
+                    .extend(words.iter().cloned());
+            }
             DirectiveKind::DenyAction => {
                 self.deny_action = Some(parse_deny_action(&words).map_err(err)?)
             }
@@ -205,6 +269,22 @@ impl ScopeConfig {
                 .limit_store
                 .clone()
                 .or_else(|| parent.limit_store.clone()),
+            ltpa_keys: child.ltpa_keys.clone().or_else(|| parent.ltpa_keys.clone()),
+            domino_secrets: child
+                .domino_secrets
+                .clone()
+                .or_else(|| parent.domino_secrets.clone()),
+            ltpa_rules: child
+                .ltpa_rules
+                .clone()
+                .or_else(|| parent.ltpa_rules.clone()),
+            ltpa_accept: child.ltpa_accept.or(parent.ltpa_accept),
+            ltpa_clock_skew: child.ltpa_clock_skew.or(parent.ltpa_clock_skew),
+            ltpa_realms: child
+                .ltpa_realms
+                .clone()
+                .or_else(|| parent.ltpa_realms.clone()),
+            warnings: Vec::new(),
         }
     }
 
@@ -219,10 +299,21 @@ impl ScopeConfig {
             deny_action: self.deny_action.as_ref(),
             mode: self.mode,
             limits: self.limits.as_deref().map(Vec::as_slice),
+            ltpa_rules: self.ltpa_rules.as_deref(),
+            ltpa_keys: self.ltpa_keys.as_deref().map(Vec::as_slice),
+            domino_secrets: self.domino_secrets.as_deref().map(Vec::as_slice),
+            ltpa_accept: self.ltpa_accept,
+            ltpa_clock_skew: self.ltpa_clock_skew,
+            ltpa_realms: self.ltpa_realms.as_deref().map(Vec::as_slice),
             not_found_limit: self.not_found_limit.as_ref(),
             limit_key: self.limit_key,
             limit_action: self.limit_action,
         }
+    }
+
+    /// Warnings the directives read so far raised (taken: each is given once).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// `PhotoGuardLimitStore`, where this scope sets it (a host reads the
@@ -318,6 +409,18 @@ impl ScopeConfig {
         let decision = self.decide(Peer::Text(peer.as_bytes()), cookie_header, forwarded_for);
         (!matches!(decision.reason, Reason::NoClientAddress)).then_some(decision)
     }
+}
+
+/// Adds to a list this scope owns alone (keys and secrets cannot be copied:
+/// they are read from files and not `Clone`).
+fn push_unshared<T>(list: &mut Option<Arc<Vec<T>>>, item: T) -> Result<(), String> {
+    let list = list.get_or_insert_with(Default::default);
+    Arc::get_mut(list)
+        .ok_or_else(|| {
+            "cannot add to a list a merged scope shares; add it before merging".to_string()
+        })?
+        .push(item);
+    Ok(())
 }
 
 /// A limit's id for its counters: the same on every server of a farm that

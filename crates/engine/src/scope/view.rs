@@ -11,7 +11,10 @@ use crate::cookie::CookieRules;
 use crate::decision::{Decision, DenyAction, Env, Mode, Peer, Reason, Request, Verdict};
 use crate::forwarded::resolve_client;
 use crate::guard::{AllowClass, KeySpec, Limit, LimitAction, NotFoundLimit, counting, limited};
+use crate::ltpa::{Accept, DEFAULT_CLOCK_SKEW_SECS, DominoSecret, KeySet, ValidatorRef};
 use crate::network::NetworkSet;
+
+use super::ltpa::{LtpaOutcome, LtpaRules};
 
 pub const DEFAULT_CLIENT_IP_HEADER: &CStr = c"X-Forwarded-For";
 
@@ -31,6 +34,12 @@ pub struct ScopeView<'a> {
     pub(super) not_found_limit: Option<&'a NotFoundLimit>,
     pub(super) limit_key: Option<KeySpec>,
     pub(super) limit_action: Option<LimitAction>,
+    pub(super) ltpa_rules: Option<&'a LtpaRules>,
+    pub(super) ltpa_keys: Option<&'a [KeySet]>,
+    pub(super) domino_secrets: Option<&'a [DominoSecret]>,
+    pub(super) ltpa_accept: Option<Accept>,
+    pub(super) ltpa_clock_skew: Option<u64>,
+    pub(super) ltpa_realms: Option<&'a [String]>,
 }
 
 impl<'a> ScopeView<'a> {
@@ -50,6 +59,12 @@ impl<'a> ScopeView<'a> {
             not_found_limit: child.not_found_limit.or(parent.not_found_limit),
             limit_key: child.limit_key.or(parent.limit_key),
             limit_action: child.limit_action.or(parent.limit_action),
+            ltpa_rules: child.ltpa_rules.or(parent.ltpa_rules),
+            ltpa_keys: child.ltpa_keys.or(parent.ltpa_keys),
+            domino_secrets: child.domino_secrets.or(parent.domino_secrets),
+            ltpa_accept: child.ltpa_accept.or(parent.ltpa_accept),
+            ltpa_clock_skew: child.ltpa_clock_skew.or(parent.ltpa_clock_skew),
+            ltpa_realms: child.ltpa_realms.or(parent.ltpa_realms),
         }
     }
 
@@ -82,15 +97,27 @@ impl<'a> ScopeView<'a> {
         if let Some(blocked) = self.not_found_block(client, env) {
             return blocked;
         }
+        let mut refused = None;
         let allowed = if let Some(rule) = self.networks.and_then(|n| n.lookup(client)) {
             Some((Reason::Network(rule), AllowClass::Network))
-        } else if let (Some(cookies), Some(header)) = (self.cookies, request.cookie_header) {
+        } else {
+            match self.check_ltpa(request.cookie_header, env) {
+                LtpaOutcome::Valid(rule, token) => {
+                    Some((Reason::Ltpa(rule, token), AllowClass::Ltpa))
+                }
+                LtpaOutcome::Refused(rule, why) => {
+                    refused = Some(Reason::LtpaRefused(rule, why));
+                    None
+                }
+                LtpaOutcome::Absent => None,
+            }
+        };
+        let allowed = allowed.or_else(|| {
+            let (cookies, header) = (self.cookies?, request.cookie_header?);
             cookies
                 .find(header)
                 .map(|rule| (Reason::Cookie(rule), AllowClass::Cookie))
-        } else {
-            None
-        };
+        });
         match allowed {
             Some((reason, class)) => self
                 .limit(client, class, env)
@@ -100,9 +127,35 @@ impl<'a> ScopeView<'a> {
                     Mode::Enforce => Verdict::Deny,
                     Mode::Report => Verdict::WouldDeny,
                 };
-                decision(verdict, Reason::NoRuleMatched, client)
+                decision(verdict, refused.unwrap_or(Reason::NoRuleMatched), client)
             }
         }
+    }
+
+    /// The request's LTPA cookies, checked with this scope's keys.
+    fn check_ltpa(&self, cookie_header: Option<&[u8]>, env: &Env) -> LtpaOutcome<'a> {
+        match (self.ltpa_rules, cookie_header) {
+            (Some(rules), Some(header)) => {
+                rules.check(header, self.ltpa_validator(), env.now_unix_millis)
+            }
+            _ => LtpaOutcome::Absent,
+        }
+    }
+
+    /// The LTPA settings as a validator: no keys means no token verifies.
+    pub fn ltpa_validator(&self) -> ValidatorRef<'a> {
+        ValidatorRef {
+            key_sets: self.ltpa_keys.unwrap_or_default(),
+            domino_secrets: self.domino_secrets.unwrap_or_default(),
+            accept: self.ltpa_accept.unwrap_or_default(),
+            clock_skew_secs: self.ltpa_clock_skew.unwrap_or(DEFAULT_CLOCK_SKEW_SECS),
+            realms: self.ltpa_realms.unwrap_or_default(),
+        }
+    }
+
+    /// The `PhotoGuardAllowLtpa` rules that apply here.
+    pub fn ltpa_rules(&self) -> Option<&'a LtpaRules> {
+        self.ltpa_rules
     }
 
     /// Counts a request let in by a rule of `class` with every limit that
@@ -110,7 +163,7 @@ impl<'a> ScopeView<'a> {
     fn limit(&self, client: IpAddr, class: AllowClass, env: &Env) -> Option<Decision<'a>> {
         let (limits, counter) = (self.limits?, env.counter?);
         let key = self.limit_key().client_key(client);
-        let now = env.now_unix_secs;
+        let now = env.now_unix_secs();
         let counts = counting(limits, class)
             .map(|limit| (limit, counter.hit(&key, limit.id, limit.window_secs(), now)));
         let past = limited(counts, now)?;
@@ -125,12 +178,12 @@ impl<'a> ScopeView<'a> {
     fn not_found_block(&self, client: IpAddr, env: &Env) -> Option<Decision<'a>> {
         let (limit, counter) = (self.not_found_limit?, env.counter?);
         let key = self.limit_key().client_key(client);
-        let count = counter.peek(&key, limit.id, limit.window_secs(), env.now_unix_secs);
+        let count = counter.peek(&key, limit.id, limit.window_secs(), env.now_unix_secs());
         limit.blocks(&count).then(|| {
             self.limited_decision(
                 Reason::NotFoundBlocked(limit, count),
                 client,
-                count.retry_after(env.now_unix_secs),
+                count.retry_after(env.now_unix_secs()),
             )
         })
     }
@@ -167,7 +220,7 @@ impl<'a> ScopeView<'a> {
         }
         let client = resolve_client(request.peer, request.forwarded_for, self.trusted_proxies);
         let key = self.limit_key().client_key(client);
-        counter.hit(&key, limit.id, limit.window_secs(), env.now_unix_secs);
+        counter.hit(&key, limit.id, limit.window_secs(), env.now_unix_secs());
     }
 
     /// The one decision every host makes (the Apache module, the C library,
@@ -260,6 +313,10 @@ impl<'a> ScopeView<'a> {
     /// Whether any allow rule exists (a gate that is on without one denies
     /// everybody).
     pub fn has_allow_rules(&self) -> bool {
+        self.ltpa_rules.is_some_and(|l| !l.is_empty()) || self.has_network_or_cookie_rules()
+    }
+
+    fn has_network_or_cookie_rules(&self) -> bool {
         self.networks.is_some_and(|n| !n.is_empty()) || self.cookies.is_some_and(|c| !c.is_empty())
     }
 }

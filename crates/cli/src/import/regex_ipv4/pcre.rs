@@ -22,6 +22,16 @@ pub(super) fn check_pcre_compatibility(
             "PCRE syntax not supported here: possessive quantifier (at byte {offset}), which the regex library reads as a nested repetition"
         )));
     }
+    if let Some(offset) = word_boundary_escape(pattern) {
+        return Err(Untranslatable(format!(
+            "PCRE syntax not supported here: '\\<', '\\>' or '\\b{{' (at byte {offset}), which PCRE reads as characters and the regex library as a word boundary"
+        )));
+    }
+    if let Some(offset) = class_set_syntax(pattern) {
+        return Err(Untranslatable(format!(
+            "PCRE syntax not supported here: '[', '&&', '--' or '~~' inside a character class (at byte {offset}), which PCRE reads as characters and the regex library as a nested class or set operation"
+        )));
+    }
     let mut parser = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -72,6 +82,70 @@ fn possessive_quantifier(pattern: &str) -> Option<usize> {
     None
 }
 
+/// Where the pattern has `\<`, `\>` (a literal `<`, `>` in PCRE) or
+/// `\b{`/`\B{` (`\b` then a `{` in PCRE): the regex library reads them as
+/// word boundaries (`\b{start}`, `\b{end}`, ...). Found by fuzzing.
+fn word_boundary_escape(pattern: &str) -> Option<usize> {
+    let bytes = pattern.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            match (bytes.get(i + 1), bytes.get(i + 2)) {
+                (Some(b'<' | b'>'), _) | (Some(b'b' | b'B'), Some(b'{')) => return Some(i),
+                _ => i += 1,
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where a character class holds what the regex library reads as class set
+/// syntax and PCRE as plain characters: a `[` that does not open a POSIX
+/// class (`[[0]]` is the class `[0]` there; in PCRE the class of `[` and
+/// `0`, then a `]`), or `&&`, `--`, `~~` (intersection, difference,
+/// symmetric difference there; characters and ranges in PCRE). Found by
+/// fuzzing (fuzz/fuzz_targets/rewrite_import.rs).
+fn class_set_syntax(pattern: &str) -> Option<usize> {
+    let bytes = pattern.as_bytes();
+    let mut i = 0;
+    let mut in_class = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => {
+                in_class = true;
+                if bytes.get(i + 1) == Some(&b'^') {
+                    i += 1;
+                }
+                if bytes.get(i + 1) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b'[' => match posix_class_len(&bytes[i..]) {
+                Some(len) => i += len - 1,
+                None => return Some(i),
+            },
+            b']' if in_class => in_class = false,
+            b'&' | b'-' | b'~' if in_class && bytes.get(i + 1) == Some(&bytes[i]) => {
+                return Some(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The length of a POSIX class such as `[:digit:]` or `[:^alpha:]` at the
+/// start of `bytes`, if one is there.
+fn posix_class_len(bytes: &[u8]) -> Option<usize> {
+    let rest = bytes.strip_prefix(b"[:")?;
+    let rest = rest.strip_prefix(b"^").unwrap_or(rest);
+    let name = rest.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    (name > 0 && rest[name..].starts_with(b":]")).then(|| bytes.len() - rest.len() + name + 2)
+}
+
 /// One line for a regex syntax error (the library's own Display draws a
 /// caret diagram over several lines).
 fn syntax_error_text(error: &regex_syntax::Error) -> String {
@@ -104,6 +178,13 @@ mod tests {
             r"^(?>10)\.",
             r"^10\.{,3}",
             r"\Q10.\E",
+            r"20.[[0]]",
+            r"^10\.[0-9&&[^5]]\.",
+            r"^10\.[+--]",
+            r"^10\.[1~~2]",
+            r"\<",
+            r"^10\>",
+            r"\b{start}10\.",
         ] {
             let err = analyze(pattern, false).unwrap_err();
             assert!(!err.0.contains('\n'), "{pattern}: {err}");
@@ -118,5 +199,51 @@ mod tests {
         assert_eq!(possessive_quantifier(r"^1[]+]+\."), None);
         assert_eq!(possessive_quantifier(r"^1\++"), None);
         assert_eq!(possessive_quantifier(r"^(?:1)+"), None);
+    }
+
+    /// Found by fuzzing: `\<` is a literal `<` in PCRE, so `\<` matches no
+    /// address in mod_rewrite; the regex library read it as the start of a
+    /// word and the analysis accepted every address.
+    #[test]
+    fn word_boundary_escapes_are_untranslatable() {
+        assert_eq!(word_boundary_escape(r"\<"), Some(0));
+        assert_eq!(word_boundary_escape(r"^10\.1\>"), Some(6));
+        assert_eq!(word_boundary_escape(r"\b{start}1"), Some(0));
+        assert_eq!(word_boundary_escape(r"1\B{end}"), Some(1));
+        for fine in [r"\\<", r"\b10\b", r"^10\.\d{1,3}$", r"<>", r"\\b{"] {
+            assert_eq!(word_boundary_escape(fine), None, "{fine}");
+        }
+        let err = analyze(r"\<", true).unwrap_err();
+        assert!(err.0.contains("word boundary"), "{err}");
+    }
+
+    /// Found by fuzzing: `[[0]]` is the class `[0]` to the regex library, but
+    /// in PCRE the class of `[` and `0` followed by a literal `]`, so
+    /// `20.[[0]]` matched 0.0.20.0 in the analysis and never in mod_rewrite.
+    #[test]
+    fn class_set_syntax_is_untranslatable() {
+        assert_eq!(class_set_syntax(r"20.[[0]]"), Some(4));
+        assert_eq!(class_set_syntax(r"^1[0-9&&[^5]]"), Some(6));
+        assert_eq!(class_set_syntax(r"[+--]"), Some(2));
+        assert_eq!(class_set_syntax(r"[a~~b]"), Some(2));
+        assert_eq!(class_set_syntax(r"[[:<:]]"), Some(1));
+        assert_eq!(class_set_syntax(r"^1[^][]"), Some(5));
+        for fine in [
+            r"^10\.[[:digit:]]+\.[[:^alpha:]]",
+            r"^1[]a]",
+            r"^1[^]a]",
+            r"^1[\[\-\-]",
+            r"^10\.(1[6-9]|2[0-9])\.",
+            r"^10\.[0-9]--",
+            r"[a-]-",
+            r"\[\[0]]",
+        ] {
+            assert_eq!(class_set_syntax(fine), None, "{fine}");
+        }
+        let err = analyze(r"20.[[0]]", false).unwrap_err();
+        assert!(
+            err.0.contains("inside a character class (at byte 4)"),
+            "{err}"
+        );
     }
 }
