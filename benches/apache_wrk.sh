@@ -28,7 +28,8 @@
 # the memory report), RESULTS (where wrk outputs and the table are kept,
 # default target/apache_wrk/<date-time>), HTTPD (/usr/sbin/apache2),
 # APACHE_MODULES (/usr/lib/apache2/modules), SKIP_BUILD=1 (use the built
-# target/release/libmod_photoguard.so as it is), REQUIRE_IP_PER_LINE (networks
+# target/release/libmod_photoguard.so as it is), MODULE (a built module to
+# use instead), REQUIRE_IP_PER_LINE (networks
 # a Require ip line, default 8, as PhotoGuardAllowNetwork lines), PERF=1
 # (profile Apache during each measured run with perf: where its CPU goes,
 # by shared object, in $RESULTS/*.perf.txt; slows the runs down).
@@ -37,10 +38,9 @@
 # wrk, curl, python3, cargo.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-HERE="$REPO/benches/apache"
-HTTPD="${HTTPD:-/usr/sbin/apache2}"
-APACHE_MODULES="${APACHE_MODULES:-/usr/lib/apache2/modules}"
+BENCH=apache_wrk
+# shellcheck source=apache/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apache/common.sh"
 if [[ "${QUICK:-0}" == 1 ]]; then
     DURATION="${DURATION:-3s}" WARMUP="${WARMUP:-1s}" ROUNDS="${ROUNDS:-1}"
 fi
@@ -53,19 +53,11 @@ RANGES="${RANGES-4 1000 10000}"
 CONFIGS="${CONFIGS:-none photoguard rewrite require}"
 MEMORY_RANGES="${MEMORY_RANGES:-100000}"
 RESULTS="${RESULTS:-$REPO/target/apache_wrk/$(date +%Y%m%d-%H%M%S)}"
-CLIENT=127.0.0.1
-PHOTO_NAME=jane.doe@example.com.jpg
 
-die() { echo "apache_wrk: $*" >&2; exit 1; }
-missing() { die "$1 is missing; install it with: bash .ci/setup (or: apt-get install $2)"; }
-[[ -x "$HTTPD" ]] || missing "Apache httpd ($HTTPD)" "apache2 apache2-dev"
-"$HTTPD" -v | grep -q 'Apache/2\.4\.' || die "$HTTPD is not Apache 2.4 (this benchmark uses Require and mpm_event)"
+require_apache mpm_event authz_core authz_host rewrite mime
 command -v wrk >/dev/null || missing wrk wrk
 command -v curl >/dev/null || missing curl curl
 command -v python3 >/dev/null || missing python3 python3
-for m in mpm_event authz_core authz_host rewrite mime; do
-    [[ -f "$APACHE_MODULES/mod_$m.so" ]] || missing "$APACHE_MODULES/mod_$m.so" apache2
-done
 
 WORK=""
 PIDFILE=""
@@ -77,19 +69,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Apache -----------------------------------------------------------------
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# write_httpd_conf SERVERS: the server config, for SERVERS children of 64 threads.
-write_httpd_conf() {
-    local user=""
-    [[ $(id -u) == 0 ]] && user=$'User www-data\nGroup www-data'
-    sed -e "s|@ROOT@|$WORK|g" -e "s|@PORT@|$PORT|g" -e "s|@MODULES@|$APACHE_MODULES|g" \
-        -e "s|@MODULE@|$MODULE|g" -e "s|@SERVERS@|$1|g" -e "s|@WORKERS@|$(($1 * 64))|g" \
-        "$HERE/httpd.conf.in" | awk -v user="$user" '$0 == "@USER@" { print user; next } { print }' > "$WORK/httpd.conf"
-}
 
 start_apache() {
     PORT="$(free_port)"
@@ -124,11 +103,6 @@ stop_apache() {
 # status [CURL ARGS]: "<http code> <bytes>" for the photo.
 status() {
     curl -s -o /dev/null --max-time 10 -w '%{http_code} %{size_download}' "$@" "$BASE/$PHOTO_NAME"
-}
-
-# policy FORM RANGES_FILE [--omit-client]: the policy under test.
-policy() {
-    python3 "$HERE/policy.py" conf "$1" "$2" "$WORK/photos" "${@:3}" > "$WORK/policy.conf"
 }
 
 # How busy the CPUs are (percent of both) over one second while no Apache of
@@ -296,18 +270,11 @@ mkdir -p "$RESULTS"
     echo "uptime before: $(uptime)"
 } | tee "$RESULTS/summary.txt"
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "== building the module: cargo build --release --lib"
-    (cd "$REPO" && cargo build --release --lib)
-fi
-MODULE="$REPO/target/release/libmod_photoguard.so"
-grep -q photoguard_module "$MODULE" 2>/dev/null ||
-    missing "the Apache module in $MODULE (build.rs found no apxs)" "apache2-dev libclang-dev"
+build_module
 
 WORK="$(mktemp -d /tmp/photoguard-wrk-XXXXXX)"
 mkdir -p "$WORK"/{photos,logs,run}
-# A 2 KB "photo": a JPEG start-of-image marker and filler.
-python3 -c 'import sys; sys.stdout.buffer.write(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8)' | head -c 2048 > "$WORK/photos/$PHOTO_NAME"
+make_photo "$WORK/photos"
 
 for ranges in $RANGES; do
     python3 "$HERE/policy.py" ranges "$ranges" > "$WORK/ranges-$ranges.txt"

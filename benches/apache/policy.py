@@ -1,22 +1,31 @@
 #!/usr/bin/env python3
-"""Policies for the end-to-end benchmark (benches/apache_wrk.sh).
+"""Policies for the Apache benchmarks (benches/apache_wrk.sh,
+benches/apache_instructions.sh).
 
 Writes the same access policy -- allow a list of networks, or one of the
 cookies LtpaToken2, LtpaToken, STPluginActivePage=stMeetingroom; send the
 rest elsewhere -- in each of the forms the benchmark compares:
 
-  ranges COUNT                    the networks, one CIDR a line: the seed
+  ranges COUNT [--prefix P]       the networks, one CIDR a line: the seed
                                   policy's (COUNT=4) or COUNT generated,
-                                  distinct, non-overlapping IPv4 ranges; the
-                                  client 127.0.0.1 is always the LAST one
+                                  distinct, non-overlapping IPv4 ranges
+                                  (all /P with --prefix); the client
+                                  127.0.0.1 is always the LAST one (/32)
   conf FORM RANGES_FILE PHOTO_DIR [--omit-client]
                                   the Apache config for FORM (none,
-                                  photoguard, rewrite, require) guarding
-                                  the directory PHOTO_DIR; with
-                                  --omit-client the client's range is left
-                                  out, so the policy must deny 127.0.0.1
+                                  photoguard, photoguard-file, rewrite,
+                                  require) guarding the directory
+                                  PHOTO_DIR; photoguard-file names
+                                  RANGES_FILE in PhotoGuardAllowNetworkFile
+                                  (no --omit-client); with --omit-client
+                                  the client's range is left out, so the
+                                  policy must deny 127.0.0.1
   netfile COUNT                   a PhotoGuardAllowNetworkFile of COUNT mixed
                                   IPv4/IPv6 networks, 127.0.0.1 last
+  cookie-header                   a Cookie header value of about 1 KB that
+                                  carries none of the policy's cookies
+                                  (the criterion benchmark's
+                                  typical_cookie_header(None))
 
 Generated lists are deterministic (fixed seeds), so every run measures the
 same policy. The mod_rewrite form spells each CIDR as a regular expression
@@ -80,13 +89,36 @@ def generated_v4(count, rng, pools=V4_POOLS, prefixes=V4_PREFIXES):
     return out
 
 
-def benchmark_ranges(count):
-    if count == len(SEED_RANGES):
+def benchmark_ranges(count, prefix=None):
+    if count == len(SEED_RANGES) and prefix is None:
         return list(SEED_RANGES)
     if count < 2:
         sys.exit("policy.py: a range count is 4 (the seed policy) or at least 2")
-    rng = random.Random(20261122 + count)
-    return [str(n) for n in generated_v4(count - 1, rng)] + [CLIENT + "/32"]
+    if prefix is None:
+        rng = random.Random(20261122 + count)
+        return [str(n) for n in generated_v4(count - 1, rng)] + [CLIENT + "/32"]
+    if not 8 <= prefix <= 32:
+        sys.exit("policy.py: --prefix is 8..32")
+    rng = random.Random(20261126 + count + 1000 * prefix)
+    return [str(n) for n in generated_v4(count - 1, rng, prefixes=[prefix])] + [CLIENT + "/32"]
+
+
+def cookie_header():
+    """The criterion benchmark's 1 KB Cookie header without the policy's
+    cookies (crates/engine/benches/support/workload.rs,
+    typical_cookie_header(None)): session and analytics cookies, then
+    pref_N cookies up to 900 bytes, then theme=dark."""
+    header = ("_ga=GA1.2.1234567890.1600000000; _gid=GA1.2.987654321.1700000000; JSESSIONID=0000aBcDeFgHiJkLmNoPqRsTuV:1a2b3c4d5; "
+              "WASReqURL=https://portal.example.com/wps/myportal; cookiesession1=678A3E0F2B3C4D5E6F708192A3B4C5D6; "
+              "PD-S-SESSION-ID=1_2_0_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV; "
+              "DomAuthSessId=0123456789ABCDEF0123456789ABCDEF; ShimSessionID=9f8e7d6c5b4a3f2e1d0c; lang=en; ")
+    while len(header) < 900:
+        header += "pref_%d=aGVsbG8gd29ybGQgdGhpcyBpcyBhIHByZWY; " % len(header)
+    header += "theme=dark"
+    for name in COOKIES:
+        if name.split("=")[0].lower() in header.lower():
+            sys.exit("policy.py: internal error: the cookie header carries %s" % name)
+    return header
 
 
 def network_file(count):
@@ -181,13 +213,16 @@ PER_LINE = 8
 REQUIRE_IP_PER_LINE = int(os.environ.get("REQUIRE_IP_PER_LINE") or PER_LINE)
 
 
-def directory_rules(form, ranges):
+def directory_rules(form, ranges, ranges_file=None):
     if form in ("none", "rewrite"):
         return ["Require all granted"]
-    if form == "photoguard":
+    if form in ("photoguard", "photoguard-file"):
         lines = ["Require all granted", "PhotoGuard On"]
-        for i in range(0, len(ranges), PER_LINE):
-            lines.append("PhotoGuardAllowNetwork " + " ".join(ranges[i:i + PER_LINE]))
+        if form == "photoguard-file":
+            lines.append("PhotoGuardAllowNetworkFile " + os.path.abspath(ranges_file))
+        else:
+            for i in range(0, len(ranges), PER_LINE):
+                lines.append("PhotoGuardAllowNetwork " + " ".join(ranges[i:i + PER_LINE]))
         lines.append("PhotoGuardAllowCookie " + " ".join(COOKIES))
         lines.append("PhotoGuardDenyAction redirect " + REDIRECT)
         return lines
@@ -202,10 +237,10 @@ def directory_rules(form, ranges):
             lines.append("    Require ip " + " ".join(ranges[i:i + REQUIRE_IP_PER_LINE]))
         lines.append("</RequireAny>")
         return lines
-    sys.exit("policy.py: unknown configuration %r (none, photoguard, rewrite, require)" % form)
+    sys.exit("policy.py: unknown configuration %r (none, photoguard, photoguard-file, rewrite, require)" % form)
 
 
-def conf(form, ranges, photo_dir):
+def conf(form, ranges, photo_dir, ranges_file=None):
     lines = []
     if form == "rewrite":
         # The seed's cookie conditions, then one condition per range; all
@@ -215,24 +250,31 @@ def conf(form, ranges, photo_dir):
                   "RewriteCond %{HTTP_COOKIE} !LtpaToken=.*$ [NC]",
                   "RewriteCond %{HTTP_COOKIE} !STPluginActivePage=stMeetingroom [NC]"]
         lines += ["RewriteCond %%{REMOTE_ADDR} !%s" % cidr_regex(r) for r in ranges]
+        if ranges == SEED_RANGES:
+            # The seed block (README) has [NC] on its last condition.
+            lines[-1] += " [NC]"
         lines.append("RewriteRule ^(.*)$ %s [R,L]" % REDIRECT)
     lines.append("<Directory %s>" % photo_dir)
-    lines += ["    " + l for l in directory_rules(form, ranges)]
+    lines += ["    " + l for l in directory_rules(form, ranges, ranges_file)]
     lines.append("</Directory>")
     return lines
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[0] == "ranges":
-        print("\n".join(benchmark_ranges(int(argv[1]))))
+    if len(argv) in (2, 4) and argv[0] == "ranges" and (len(argv) == 2 or argv[2] == "--prefix"):
+        print("\n".join(benchmark_ranges(int(argv[1]), int(argv[3]) if len(argv) == 4 else None)))
     elif len(argv) >= 4 and argv[0] == "conf":
         with open(argv[2]) as f:
             ranges = [l.strip() for l in f if l.strip()]
         if "--omit-client" in argv[4:]:
+            if argv[1] == "photoguard-file":
+                sys.exit("policy.py: photoguard-file reads the ranges file as it is (no --omit-client)")
             ranges = [r for r in ranges if ipaddress.ip_address(CLIENT) not in ipaddress.ip_network(r)]
-        print("\n".join(conf(argv[1], ranges, argv[3])))
+        print("\n".join(conf(argv[1], ranges, argv[3], argv[2])))
     elif len(argv) >= 2 and argv[0] == "netfile":
         print("\n".join(network_file(int(argv[1]))))
+    elif argv == ["cookie-header"]:
+        print(cookie_header())
     else:
         sys.exit(__doc__)
 
