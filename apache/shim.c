@@ -44,6 +44,40 @@ void *pg_dir_config(const request_rec *r, const module *m)
     return ap_get_module_config(r->per_dir_config, m);
 }
 
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 0)
+#include <mod_status.h>
+#include <http_protocol.h>
+
+static const char *(*pg_status_summary)(request_rec *r);
+
+static int pg_status_hook(request_rec *r, int flags)
+{
+    const char *text = pg_status_summary != NULL ? pg_status_summary(r) : NULL;
+    if (text == NULL) {
+        return OK;
+    }
+    if (flags & AP_STATUS_SHORT) {
+        ap_rprintf(r, "%s\n", text);
+    } else {
+        ap_rputs("<hr />\n<h2>photoguard</h2>\n<p>", r);
+        ap_rputs(ap_escape_html(r->pool, text), r);
+        ap_rputs("</p>\n", r);
+    }
+    return OK;
+}
+
+void pg_register_status_hook(const char *(*summary)(request_rec *r))
+{
+    pg_status_summary = summary;
+    APR_OPTIONAL_HOOK(ap, status_hook, pg_status_hook, NULL, NULL, APR_HOOK_MIDDLE);
+}
+#else
+void pg_register_status_hook(const char *(*summary)(request_rec *r))
+{
+    (void)summary; /* Apache 2.2: mod_status has no hook this module uses. */
+}
+#endif
+
 void *pg_server_dir_config(const server_rec *s, const module *m)
 {
     if (s == NULL || s->lookup_defaults == NULL || m->module_index < 0) {

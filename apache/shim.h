@@ -36,4 +36,8 @@ void *pg_server_dir_config(const server_rec *s, const module *m);
  * connection's remote_addr. */
 int pg_client_address(const request_rec *r, unsigned char out[16]);
 
+/* On 2.4, adds a short section to mod_status's page (if mod_status is
+ * loaded): `summary` returns the text, in r's pool, or NULL for none. */
+void pg_register_status_hook(const char *(*summary)(request_rec *r));
+
 #endif

@@ -13,5 +13,11 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include <apr_shm.h>
+#include <apr_errno.h>
+
+/* The shared object cache (PhotoGuardLimitStore socache): Apache 2.4 only. */
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 0)
+#include <ap_socache.h>
+#endif
 
 #include "shim.h"

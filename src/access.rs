@@ -40,7 +40,7 @@ use photoguard_engine::{
 use super::bindings::{DECLINED, HTTP_FORBIDDEN, HTTP_MOVED_TEMPORARILY, HTTP_NOT_FOUND};
 use super::log;
 use super::request::Request;
-use super::{compat, limits};
+use super::{compat, limits, status};
 
 const DECLINE: i32 = DECLINED;
 
@@ -85,6 +85,7 @@ pub fn check<'r>(r: &mut Request<'r>, scope: Option<ScopeView<'r>>) -> i32 {
     }
     let peer = decision_peer(peer, &decision);
     record(r, &decision);
+    status::record(&decision, scope.gated_by());
     match decision.verdict {
         Verdict::Allow => {
             if r.log_enabled(log::DEBUG) {

@@ -59,6 +59,27 @@ impl<'a> Cmd<'a> {
         unsafe { c_str((*entry).name) }
     }
 
+    /// The section the directive sits in, as written, with its place:
+    /// `<Directory /srv/photos> (photos.conf:10)`; the server or virtual
+    /// host's own config when it is in none.
+    pub fn section(&self) -> String {
+        let parms = self.parms();
+        // SAFETY: directive and its parent are NULL or live nodes of the
+        // config tree; their strings are NUL-terminated.
+        unsafe {
+            let Some(parent) = parms.directive.as_ref().and_then(|d| d.parent.as_ref()) else {
+                return format!("server config ({})", self.origin().short_file());
+            };
+            let name = c_str(parent.directive).unwrap_or("<?");
+            let args = c_str(parent.args)
+                .unwrap_or("")
+                .trim_end_matches('>')
+                .trim_matches('"');
+            let file = c_str(parent.filename).map(short_file).unwrap_or("?");
+            format!("{name} {args}> ({file}:{})", parent.line_num)
+        }
+    }
+
     /// Where the directive was written: its file and line, as Apache tracks
     /// them in the config tree (`.htaccess` included), else the file being
     /// read.
@@ -217,4 +238,9 @@ impl DirConfig {
         self.view = unsafe { std::mem::transmute::<ScopeView<'_>, ScopeView<'static>>(own.view()) };
         Ok((kind, &*own))
     }
+}
+
+/// The last component of a file name, as reasons show it.
+fn short_file(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }

@@ -21,6 +21,7 @@
 //! - [`prepare`]: builds network indexes after the config is read (post_config).
 //! - [`log`]: error-log messages (never a cookie value).
 //! - [`apr`]: pools and tables.
+//! - [`status`]: the status page and its counters.
 //! - [`compat`]: what differs between 2.2 and 2.4.
 
 mod access;
@@ -35,3 +36,4 @@ mod prepare;
 mod request;
 #[cfg(apache24)]
 mod socache;
+mod status;

@@ -23,6 +23,7 @@ use super::limits;
 use super::log;
 use super::prepare;
 use super::request::Request;
+use super::status;
 
 /// The module struct. Exported unmangled and writable: Apache fills in
 /// `module_index`, `next` and `dynamic_load_handle` when it loads us.
@@ -109,6 +110,16 @@ unsafe extern "C" fn register_hooks(_pool: *mut apr_pool_t) {
         compat::register_access_hooks(check_access, enforce_denial);
         // SAFETY: called by Apache while it builds its hook tables.
         unsafe {
+            ap_hook_handler(
+                Some(status_handler),
+                ptr::null(),
+                ptr::null(),
+                APR_HOOK_MIDDLE as i32,
+            );
+            pg_register_status_hook(Some(status_summary));
+        };
+        // SAFETY: called by Apache while it builds its hook tables.
+        unsafe {
             ap_hook_log_transaction(
                 Some(count_not_found),
                 ptr::null(),
@@ -192,6 +203,8 @@ unsafe extern "C" fn set_directive(
             // SAFETY: cmd->pool is the live configuration pool.
             unsafe { limits::note_limits(cmd.pool()) };
         }
+        // SAFETY: cmd->pool owns this scope's config.
+        unsafe { status::note(cmd.pool(), scope, || cmd.section()) };
         Ok(())
     })
     .unwrap_or_else(|| Err("photoguard: internal error while reading this directive".to_string()));
@@ -233,14 +246,37 @@ unsafe extern "C" fn post_config(
         unsafe { limits::post_config(pconf, s, store) }
     })
     .unwrap_or_else(|| Err("internal error".into()));
-    match made {
-        Ok(()) => OK as c_int,
-        Err(why) => {
+    // SAFETY: live pool and main server; every noted scope is owned by pconf.
+    let counted = guard(|| unsafe { status::post_config(pconf, s) })
+        .unwrap_or_else(|| Err("internal error".into()));
+    match (made, counted) {
+        (Ok(()), Ok(())) => OK as c_int,
+        (Err(why), _) | (_, Err(why)) => {
             // SAFETY: live main server.
-            unsafe { log::for_server(s, log::ERR, &format!("photoguard: limits: {why}")) };
+            unsafe { log::for_server(s, log::ERR, &format!("photoguard: {why}")) };
             HTTP_INTERNAL_SERVER_ERROR as c_int
         }
     }
+}
+
+/// The `photoguard-status` handler.
+unsafe extern "C" fn status_handler(r: *mut request_rec) -> c_int {
+    // SAFETY: Apache passes the live request of this hook call.
+    let Some(mut request) = (unsafe { Request::from_raw(r) }) else {
+        return DECLINED as c_int;
+    };
+    guard(|| status::handle(&mut request))
+        .unwrap_or(Some(HTTP_INTERNAL_SERVER_ERROR as c_int))
+        .unwrap_or(DECLINED as c_int)
+}
+
+/// mod_status's section (2.4): the summary line, in the request pool.
+unsafe extern "C" fn status_summary(r: *mut request_rec) -> *const c_char {
+    let Some(text) = guard(status::summary).flatten() else {
+        return ptr::null();
+    };
+    // SAFETY: Apache passes the live request; the copy lives in its pool.
+    unsafe { pool_str((*r).pool, text.as_bytes()) }
 }
 
 /// The access check (2.4: check_access per configuration; 2.2:
@@ -262,6 +298,10 @@ unsafe extern "C" fn count_not_found(r: *mut request_rec) -> c_int {
     let Some(request) = (unsafe { Request::from_raw(r) }) else {
         return DECLINED as c_int;
     };
+    // Most responses are not 404s: nothing else to look at for them.
+    if request.status() != HTTP_NOT_FOUND as c_int {
+        return DECLINED as c_int;
+    }
     let scope = request
         .dir_config::<DirConfig>(this_module())
         .map(DirConfig::view);

@@ -133,6 +133,43 @@ impl<'r> Request<'r> {
         self.rec().status
     }
 
+    /// The handler Apache chose for the request (`SetHandler`).
+    pub fn handler(&self) -> Option<&'r [u8]> {
+        let handler = self.rec().handler;
+        // SAFETY: NULL or a NUL-terminated string that lives as long as the
+        // request (configuration or request pool).
+        (!handler.is_null()).then(|| unsafe { CStr::from_ptr(handler) }.to_bytes())
+    }
+
+    /// The value of `name` in the query string (`?format=json`), undecoded.
+    pub fn query_param(&self, name: &[u8]) -> Option<&'r [u8]> {
+        let args = self.rec().args;
+        if args.is_null() {
+            return None;
+        }
+        // SAFETY: NUL-terminated, in the request pool.
+        let args = unsafe { CStr::from_ptr(args) }.to_bytes();
+        args.split(|&b| b == b'&').find_map(|pair| {
+            let (key, value) =
+                pair.split_at(pair.iter().position(|&b| b == b'=').unwrap_or(pair.len()));
+            (key == name).then(|| value.get(1..).unwrap_or_default())
+        })
+    }
+
+    /// Sets the response's content type (a static string).
+    pub fn set_content_type(&mut self, content_type: &'static CStr) {
+        // SAFETY: live request; the type is static, as Apache requires.
+        unsafe { ap_set_content_type(self.raw.as_ptr(), content_type.as_ptr()) }
+    }
+
+    /// Writes the response body (in chunks Apache takes as `int`).
+    pub fn write(&mut self, body: &[u8]) {
+        for chunk in body.chunks(1 << 20) {
+            // SAFETY: live request; `chunk` is readable for its length.
+            unsafe { ap_rwrite(chunk.as_ptr().cast(), chunk.len() as i32, self.raw.as_ptr()) };
+        }
+    }
+
     /// Sets a response header to a copy of `value`.
     pub fn set_header_out(&mut self, key: &'static CStr, value: &[u8]) {
         let value = self.pool_copy(value);
@@ -163,9 +200,17 @@ impl<'r> Request<'r> {
         unsafe { table_get(self.rec().notes, key) }
     }
 
-    /// Keeps mod_cache from storing the response (`r->no_cache`).
+    /// Keeps mod_cache from storing the response. On 2.4 through the
+    /// `no-cache` environment variable mod_cache honours, not `r->no_cache`:
+    /// for that flag Apache's header filter also adds `Expires: <now>`, which
+    /// would make every allowed photo stale in the browser at once (and costs
+    /// a date formatting per request). Apache 2.2 before 2.2.12 (IHS 8's
+    /// 2.2.8) knows only the flag, so there both are set.
     pub fn forbid_caching(&mut self) {
-        self.rec_mut().no_cache = 1;
+        self.set_env(c"no-cache", c"1");
+        if cfg!(apache22) {
+            self.rec_mut().no_cache = 1;
+        }
     }
 
     /// Whether a message at `level` would be written.

@@ -12,6 +12,7 @@ pub mod ltpa;
 pub mod network;
 pub mod origin;
 pub mod scope;
+pub mod stats;
 pub mod tokenize;
 
 pub use decision::{Decision, DenyAction, Env, Mode, Peer, Reason, Request, Verdict};

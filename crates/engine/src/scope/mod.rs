@@ -305,10 +305,26 @@ impl ScopeConfig {
             ltpa_accept: self.ltpa_accept,
             ltpa_clock_skew: self.ltpa_clock_skew,
             ltpa_realms: self.ltpa_realms.as_deref().map(Vec::as_slice),
+            gated_by: self.enabled.map(|_| self),
             not_found_limit: self.not_found_limit.as_ref(),
             limit_key: self.limit_key,
             limit_action: self.limit_action,
         }
+    }
+
+    /// The `PhotoGuardAllowLtpa` rules this scope sets.
+    pub fn ltpa_rules(&self) -> Option<&LtpaRules> {
+        self.ltpa_rules.as_deref()
+    }
+
+    /// The `PhotoGuardLimit`s this scope sets.
+    pub fn limits(&self) -> &[Limit] {
+        self.limits.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    /// The `PhotoGuardLimitNotFound` this scope sets.
+    pub fn not_found_limit(&self) -> Option<&NotFoundLimit> {
+        self.not_found_limit.as_ref()
     }
 
     /// Warnings the directives read so far raised (taken: each is given once).

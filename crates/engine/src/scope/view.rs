@@ -40,6 +40,8 @@ pub struct ScopeView<'a> {
     pub(super) ltpa_accept: Option<Accept>,
     pub(super) ltpa_clock_skew: Option<u64>,
     pub(super) ltpa_realms: Option<&'a [String]>,
+    /// The scope whose `PhotoGuard On|Off` is in effect, for counting.
+    pub(super) gated_by: Option<&'a super::ScopeConfig>,
 }
 
 impl<'a> ScopeView<'a> {
@@ -65,6 +67,7 @@ impl<'a> ScopeView<'a> {
             ltpa_accept: child.ltpa_accept.or(parent.ltpa_accept),
             ltpa_clock_skew: child.ltpa_clock_skew.or(parent.ltpa_clock_skew),
             ltpa_realms: child.ltpa_realms.or(parent.ltpa_realms),
+            gated_by: child.gated_by.or(parent.gated_by),
         }
     }
 
@@ -151,6 +154,12 @@ impl<'a> ScopeView<'a> {
             clock_skew_secs: self.ltpa_clock_skew.unwrap_or(DEFAULT_CLOCK_SKEW_SECS),
             realms: self.ltpa_realms.unwrap_or_default(),
         }
+    }
+
+    /// The scope whose `PhotoGuard On` is in effect here (the row a status
+    /// page counts this scope's decisions in).
+    pub fn gated_by(&self) -> Option<&'a super::ScopeConfig> {
+        self.gated_by
     }
 
     /// The `PhotoGuardAllowLtpa` rules that apply here.
