@@ -12,7 +12,7 @@ use std::ffi::{CStr, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
-use photoguard_engine::DIRECTIVES;
+use photoguard_engine::{DIRECTIVES, DirectiveKind};
 
 use super::access;
 use super::apr::pool_str;
@@ -70,6 +70,18 @@ fn guard<T>(body: impl FnOnce() -> T) -> Option<T> {
 /// `.htaccess` under `AllowOverride AuthConfig` (OR_AUTHCFG).
 const DIRECTIVE_SCOPE: i32 = (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG) as i32;
 
+/// Key material (`PhotoGuardLtpaKeys`, `PhotoGuardDominoSecret`) only in the
+/// server configuration: it is read once, by root, at startup. In
+/// `.htaccess` it would be read and decrypted on every request, by the
+/// children's user (so the files would have to be readable by it), with a
+/// warning per request and no token cache: Apache says "not allowed here".
+const fn directive_scope(kind: DirectiveKind) -> i32 {
+    match kind {
+        DirectiveKind::LtpaKeys | DirectiveKind::DominoSecret => (RSRC_CONF | ACCESS_CONF) as i32,
+        _ => DIRECTIVE_SCOPE,
+    }
+}
+
 const COMMAND_COUNT: usize = DIRECTIVES.len() + 1;
 
 /// A static table of C structs holding raw pointers to static data.
@@ -96,7 +108,7 @@ const fn command_table() -> [command_rec; COMMAND_COUNT] {
                 raw_args: Some(set_directive),
             },
             cmd_data: ptr::null_mut::<c_void>(),
-            req_override: DIRECTIVE_SCOPE,
+            req_override: directive_scope(DIRECTIVES[i].kind),
             args_how: cmd_how_RAW_ARGS,
             errmsg: DIRECTIVES[i].usage.as_ptr(),
         };

@@ -196,7 +196,8 @@ pub(super) fn parse_clock_skew(word: &str) -> Result<u64, String> {
 }
 
 fn read_small_file(path: &Path, what: &str) -> Result<Vec<u8>, String> {
-    read_regular_file(path, KEY_FILE_MAX_BYTES).map_err(|e| format!("{what}: {e}"))
+    read_regular_file(path, KEY_FILE_MAX_BYTES, &format!("the {what}"))
+        .map_err(|e| format!("{what}: {e}"))
 }
 
 fn warn_if_world_readable(path: &Path, what: &str, warnings: &mut Vec<String>) {

@@ -28,7 +28,7 @@ pub const NETWORK_FILE_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// device such as `/dev/zero` never ends.
 pub fn read_network_file(path: &Path) -> Result<Vec<NetRule>, String> {
     let shown = path.display();
-    let bytes = read_regular_file(path, NETWORK_FILE_MAX_BYTES)?;
+    let bytes = read_regular_file(path, NETWORK_FILE_MAX_BYTES, "a network file")?;
     let origin = Origin::new(path.to_string_lossy().as_ref(), 0);
     let mut rules = Vec::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -87,8 +87,9 @@ fn address_like(token: &[u8]) -> Option<&str> {
 /// bytes. What the path names is checked before it is opened (opening a FIFO
 /// blocks until a writer comes), the file is opened non-blocking in case it
 /// was swapped meanwhile and checked again, and at most `cap + 1` bytes are
-/// read whatever its size claims.
-pub(super) fn read_regular_file(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+/// read whatever its size claims. `kind` names the file in the hints ("a
+/// network file", "the LTPA keys file").
+pub(super) fn read_regular_file(path: &Path, cap: u64, kind: &str) -> Result<Vec<u8>, String> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let shown = path.display();
@@ -96,13 +97,13 @@ pub(super) fn read_regular_file(path: &Path, cap: u64) -> Result<Vec<u8>, String
     let check = |meta: &std::fs::Metadata| -> Result<(), String> {
         if !meta.is_file() {
             return Err(format!(
-                "{shown} is {}, not a regular file; a network file must be a plain text file",
+                "{shown} is {}, not a regular file; {kind} must be a plain text file",
                 file_kind(meta)
             ));
         }
         if meta.len() > cap {
             return Err(format!(
-                "{shown} is {} bytes, more than a network file may have ({} MiB)",
+                "{shown} is {} bytes, more than {kind} may have ({} MiB)",
                 meta.len(),
                 cap / (1024 * 1024)
             ));
@@ -121,7 +122,7 @@ pub(super) fn read_regular_file(path: &Path, cap: u64) -> Result<Vec<u8>, String
     file.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
     if bytes.len() as u64 > cap {
         return Err(format!(
-            "{shown} has more than {} MiB, more than a network file may have",
+            "{shown} has more than {} MiB, more than {kind} may have",
             cap / (1024 * 1024)
         ));
     }

@@ -534,9 +534,9 @@ fn network_files_must_be_small_regular_text_files() {
     std::fs::remove_file(dir.join("big.txt")).unwrap();
     let small = dir.join("small.txt");
     std::fs::write(&small, "10.0.0.0/8\n").unwrap();
-    assert!(read_regular_file(&small, 11).is_ok());
+    assert!(read_regular_file(&small, 11, "a network file").is_ok());
     assert_eq!(
-        read_regular_file(&small, 10).unwrap_err(),
+        read_regular_file(&small, 10, "a network file").unwrap_err(),
         format!(
             "{} is 11 bytes, more than a network file may have (0 MiB)",
             small.display()
