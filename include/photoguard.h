@@ -2,8 +2,10 @@
  * photoguard.h - the C ABI of photoguard's policy engine.
  *
  * photoguard decides whether a client may fetch a file, from its network
- * address (allowed CIDR networks, IPv4 and IPv6) or its cookies (LtpaToken,
- * LtpaToken2, STPluginActivePage=stMeetingroom, ...), and says why. This
+ * address (allowed CIDR networks, IPv4 and IPv6), an LTPA single sign-on
+ * token it carries (LtpaToken2, LtpaToken: verified with the WebSphere,
+ * Liberty or Domino keys, see `photoguard_policy_apply`) or the presence of
+ * cookies (STPluginActivePage=stMeetingroom, ...), and says why. This
  * header lets any C host embed that decision, by linking libphotoguard.a or
  * libphotoguard.so or by loading libphotoguard.so with dlopen (it needs
  * neither httpd nor APR):
@@ -262,7 +264,13 @@ typedef struct photoguard_decision {
   /**
    * Why, NUL-terminated and truncated to fit: the rule that allowed and
    * where it was written ("network 10.20.16.0/20 (photos.conf:14)",
-   * "cookie LtpaToken2 (photos.conf:17)"), "no rule matched",
+   * "cookie LtpaToken2 (photos.conf:17)"; for a validated LTPA token also
+   * the user it names: "ltpa LtpaToken2 (photos.conf:20) user
+   * uid=jane,o=example", bytes outside printable ASCII as \xNN), "no rule
+   * matched", why LTPA tokens were refused when no rule allowed ("ltpa
+   * LtpaToken2 (photos.conf:20) refused: expired at 2026-11-20T10:00:00Z";
+   * also "bad signature", "no key verifies it", "malformed", "realm not
+   * accepted", "format not accepted"; never any part of the token),
    * "PhotoGuard is off", or what went wrong for a fail-closed deny.
    */
   char reason[PHOTOGUARD_REASON_MAX];
@@ -324,7 +332,29 @@ void photoguard_policy_free(struct photoguard_policy *policy);
  * process's working directory); `PhotoGuardAllowCookie NAME|NAME=VALUE...`;
  * `PhotoGuardTrustedProxy CIDR...`; `PhotoGuardClientIPHeader name`;
  * `PhotoGuardDenyAction 403|404|redirect URL`;
- * `PhotoGuardMode enforce|report`. Repeated list directives add up.
+ * `PhotoGuardMode enforce|report`; and the LTPA directives
+ * `PhotoGuardLtpaKeys KEYFILE PASSWORDFILE`, `PhotoGuardDominoSecret FILE`,
+ * `PhotoGuardAllowLtpa COOKIE...`,
+ * `PhotoGuardLtpaAccept ltpa2|domino|websphere-v1...`,
+ * `PhotoGuardLtpaClockSkew SECONDS` and `PhotoGuardLtpaRealm REALM...`.
+ * Repeated list directives add up.
+ *
+ * LTPA keys are read during this call: `PhotoGuardLtpaKeys` reads the
+ * WebSphere/Liberty key export and the file whose first line is its
+ * password, `PhotoGuardDominoSecret` the file holding the base64
+ * LTPA_DominoSecret. Paths are used as given: relative ones are relative
+ * to the process's working directory (there is no ServerRoot). A missing
+ * or unreadable file, a password that does not decrypt the keys, an
+ * unsupported key export or a malformed secret is `PHOTOGUARD_ERROR_CONFIG`
+ * with a message naming the file and the problem. Only the public key and
+ * the shared key are kept; the private key is never decrypted. The files
+ * are not read again: for rotated keys, build a new policy. Apply
+ * `PhotoGuardLtpaKeys`, `PhotoGuardDominoSecret` and `PhotoGuardAllowLtpa`
+ * before merging: a merged policy shares those lists with the policies it
+ * was made from, and adding to a shared list is `PHOTOGUARD_ERROR_CONFIG`
+ * (the policy is unchanged). The warning the
+ * Apache module logs for a password or secret file that every user may
+ * read is not reported here.
  *
  * - `policy`, `directive`, `args`: required
  *   (`PHOTOGUARD_ERROR_NULL_ARGUMENT`).
@@ -413,6 +443,17 @@ const char *photoguard_policy_client_ip_header(const struct photoguard_policy *p
  * Nothing is retained after the call; the caller keeps ownership of all
  * arguments.
  *
+ * Rules are tried in this order: networks, then LTPA tokens
+ * (`PhotoGuardAllowLtpa`), then cookie presence (`PhotoGuardAllowCookie`).
+ * Every cookie of a `PhotoGuardAllowLtpa` name in `cookie` is validated with
+ * the policy's keys, in the formats `PhotoGuardLtpaAccept` lists: its
+ * signature or MAC is verified before any field is read, then its realm
+ * (`PhotoGuardLtpaRealm`), its expiry and (Domino) its creation time are
+ * checked, the times against the system clock (`CLOCK_REALTIME`) with
+ * `PhotoGuardLtpaClockSkew`'s tolerance. A token that validated is
+ * remembered in a bounded cache inside the policy (shared by the threads
+ * evaluating it, and by policies merged from it).
+ *
  * Returns `PHOTOGUARD_OK` for every decision, allow or deny. Any other code
  * (`_NULL_ARGUMENT`, `_BAD_ADDRESS`, `_INVALID_ARGUMENT`, `_POISONED`,
  * `_PANIC`) comes with a fail-closed deny in `*out` (if `out` is not NULL):
@@ -423,7 +464,9 @@ const char *photoguard_policy_client_ip_header(const struct photoguard_policy *p
  * Thread-safety: any number of threads may evaluate one policy at once.
  * The first evaluation after the policy changed builds its network lookup
  * index (once, thread-safely); every later one allocates nothing on the
- * success path.
+ * success path, except to validate an LTPA token the cache does not hold
+ * yet (a repeat of a valid token is answered from the cache without
+ * allocating).
  *
  * # Safety
  * `policy` is NULL or a live policy that no call changes meanwhile;

@@ -8,8 +8,9 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use photoguard_engine::ltpa::parse_rfc3339;
 use photoguard_engine::network::{canonical, parse_client_address};
-use photoguard_engine::{Decision, Reason, Request, ScopeConfig, Verdict};
+use photoguard_engine::{Decision, Env, Reason, Request, ScopeConfig, Verdict};
 
 use super::httpd::{Policy, RequestTarget, Resolved, SectionKind};
 use super::{CommandOutput, ConfigSource};
@@ -46,6 +47,10 @@ pub struct CheckOptions {
     /// The client-IP header (X-Forwarded-For by default) as sent.
     #[arg(long, value_name = "HEADER")]
     pub forwarded_for: Option<String>,
+    /// The time of the request, for LTPA token expiry, e.g.
+    /// 2026-11-20T10:00:00Z [default: now].
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
@@ -77,6 +82,19 @@ fn check(options: &CheckOptions) -> Result<CommandOutput, Vec<String>> {
         .as_deref()
         .map(|t| parse_address("--peer", t))
         .transpose()?;
+    let env = match &options.now {
+        Some(text) => Env {
+            now_unix_millis: parse_rfc3339(text)
+                .ok_or_else(|| {
+                    vec![format!(
+                        "--now '{text}': not an RFC 3339 time (e.g. 2026-11-20T10:00:00Z)"
+                    )]
+                })?
+                .saturating_mul(1000),
+            counter: None,
+        },
+        None => Env::system(),
+    };
     let Some(peer_address) = peer.or(ip) else {
         return Err(vec![
             "give the client address with --ip (and the proxy with --peer)".into(),
@@ -111,7 +129,8 @@ fn check(options: &CheckOptions) -> Result<CommandOutput, Vec<String>> {
         cookie_header: options.cookie.as_deref().map(str::as_bytes),
         forwarded_for: forwarded.as_deref().map(str::as_bytes),
     };
-    let decision = resolved.scope.evaluate(&request);
+    // No counter: check keeps no counts, so limits are not applied.
+    let decision = resolved.scope.view().evaluate_in(&request, &env);
     let client_note = client_note(
         &decision,
         &resolved.scope,
@@ -138,11 +157,17 @@ fn check(options: &CheckOptions) -> Result<CommandOutput, Vec<String>> {
         }
         text
     };
-    let stderr: String = resolved
-        .notes
+    let mut stderr: String = policy
+        .warnings
         .iter()
-        .map(|n| format!("note: {n}\n"))
+        .map(|w| format!("warning: {w}\n"))
         .collect();
+    stderr.extend(resolved.notes.iter().map(|n| format!("note: {n}\n")));
+    if resolved.scope.has_limits() {
+        stderr.push_str(
+            "note: limits (PhotoGuardLimit, PhotoGuardLimitNotFound) apply here but are not applied by check, which keeps no counts: the server may still limit this client\n",
+        );
+    }
     let code = if decision.verdict == Verdict::Deny {
         1
     } else {
@@ -217,7 +242,9 @@ fn json_report(
         .collect();
     let value = serde_json::json!({
         "decision": decision.verdict.as_str(),
-        "reason": decision.reason.as_str(),
+        // With its detail: the LTPA user, or why a token was refused.
+        "reason": decision.reason.to_string(),
+        "user": decision.reason.user(),
         "client": decision.client.to_string(),
         "peer": peer.to_string(),
         "client_note": client_note,

@@ -6,7 +6,8 @@
 //!   to a request, as Apache does;
 //! - [`check`], [`lint`] and [`import`] are the three subcommands
 //!   (`import-rewrite` translates a RewriteCond block, and turns a
-//!   REMOTE_ADDR regex into CIDRs on the way).
+//!   REMOTE_ADDR regex into CIDRs on the way);
+//! - [`ltpa`] is `ltpa inspect`, one LTPA token checked with the keys.
 
 use std::path::PathBuf;
 
@@ -14,6 +15,7 @@ pub mod check;
 pub mod httpd;
 pub mod import;
 pub mod lint;
+pub mod ltpa;
 
 /// What a subcommand prints and its exit status; the binary writes it out.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use photoguard_cli::ConfigSource;
 use photoguard_cli::check::{CheckOptions, run_check};
 use photoguard_cli::import::run_import;
 use photoguard_cli::lint::run_lint;
+use photoguard_cli::ltpa::{LtpaCommand, run_ltpa};
 
 mod generate;
 
@@ -45,6 +46,15 @@ enum Command {
         /// A file holding the RewriteCond ... RewriteRule block.
         file: PathBuf,
     },
+    /// Check an LTPA token (LtpaToken, LtpaToken2) with the server's keys.
+    ///
+    /// `photoguard ltpa inspect TOKEN` prints its format, realm, user, times
+    /// and verdict.
+    ///
+    /// Exit status: 0 the token is valid, 1 it is not, 2 a usage error or a
+    /// key file, password or secret that cannot be used.
+    #[command(subcommand)]
+    Ltpa(LtpaCommand),
     /// Man pages and shell completions, for packagers (packaging/build-debs.sh).
     #[command(hide = true, subcommand)]
     Generate(generate::Generate),
@@ -55,6 +65,7 @@ fn main() -> ExitCode {
         Command::Check(options) => run_check(&options),
         Command::Lint(config) => run_lint(&config),
         Command::ImportRewrite { file } => run_import(&file),
+        Command::Ltpa(command) => run_ltpa(&command),
         Command::Generate(what) => generate::run(&what, Cli::command()),
     };
     // A closed pipe (`photoguard lint ... | head`) is not worth a panic.

@@ -10,7 +10,7 @@ use std::ffi::{c_char, c_int};
 use std::fmt::{self, Write as _};
 use std::ptr;
 
-use photoguard_engine::{Decision, DenyAction, Mode, Peer, Verdict};
+use photoguard_engine::{Decision, DenyAction, Mode, Peer, Reason, Verdict};
 
 use super::boundary::{guard, panic_point};
 use super::policy::{photoguard_policy, poisoned_failure};
@@ -100,7 +100,13 @@ pub struct photoguard_decision {
     pub client: [c_char; PHOTOGUARD_CLIENT_MAX],
     /// Why, NUL-terminated and truncated to fit: the rule that allowed and
     /// where it was written ("network 10.20.16.0/20 (photos.conf:14)",
-    /// "cookie LtpaToken2 (photos.conf:17)"), "no rule matched",
+    /// "cookie LtpaToken2 (photos.conf:17)"; for a validated LTPA token also
+    /// the user it names: "ltpa LtpaToken2 (photos.conf:20) user
+    /// uid=jane,o=example", bytes outside printable ASCII as \xNN), "no rule
+    /// matched", why LTPA tokens were refused when no rule allowed ("ltpa
+    /// LtpaToken2 (photos.conf:20) refused: expired at 2026-11-20T10:00:00Z";
+    /// also "bad signature", "no key verifies it", "malformed", "realm not
+    /// accepted", "format not accepted"; never any part of the token),
     /// "PhotoGuard is off", or what went wrong for a fail-closed deny.
     pub reason: [c_char; PHOTOGUARD_REASON_MAX],
 }
@@ -150,37 +156,82 @@ impl photoguard_decision {
             reason: [0; PHOTOGUARD_REASON_MAX],
         };
         display_into_chars(&decision.client, &mut out.client);
-        copy_into_chars(decision.reason.text().to_bytes(), &mut out.reason);
+        reason_into_chars(&decision.reason, &mut out.reason);
         out
+    }
+}
+
+/// Text formatted on the stack. It holds more than the field it is copied
+/// into, so that [`copy_into_chars`] does the truncating, never inside a
+/// UTF-8 sequence; an overflow keeps what fitted.
+struct Scratch<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Scratch<N> {
+    fn new() -> Self {
+        Scratch {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> fmt::Result {
+        let room = N - self.len;
+        let n = bytes.len().min(room);
+        self.bytes[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+        if n < bytes.len() {
+            Err(fmt::Error)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn copy_into(&self, dst: &mut [c_char]) {
+        copy_into_chars(&self.bytes[..self.len], dst);
+    }
+}
+
+impl<const N: usize> fmt::Write for Scratch<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push(s.as_bytes())
     }
 }
 
 /// Formats `value` into a C char array without allocating (an IPv6 address
 /// is at most 45 characters; the scratch holds more than that).
 fn display_into_chars(value: &impl fmt::Display, dst: &mut [c_char]) {
-    struct Scratch {
-        bytes: [u8; 64],
-        len: usize,
-    }
-    impl fmt::Write for Scratch {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            let end = self
-                .len
-                .checked_add(s.len())
-                .filter(|&e| e <= self.bytes.len())
-                .ok_or(fmt::Error)?;
-            self.bytes[self.len..end].copy_from_slice(s.as_bytes());
-            self.len = end;
-            Ok(())
-        }
-    }
-    let mut scratch = Scratch {
-        bytes: [0; 64],
-        len: 0,
-    };
-    // An overflow keeps what fitted; copy_into_chars truncates further.
+    let mut scratch = Scratch::<64>::new();
     let _ = write!(scratch, "{value}");
-    copy_into_chars(&scratch.bytes[..scratch.len], dst);
+    scratch.copy_into(dst);
+}
+
+/// The reason into the decision, as the Apache module's PHOTOGUARD_REASON
+/// reads, without allocating: a rule's static text, with the user of an
+/// LTPA token that allowed (outside printable ASCII as `\xNN`, so that a
+/// signed but odd name cannot forge a log line) or why tokens were refused.
+fn reason_into_chars(reason: &Reason<'_>, dst: &mut [c_char]) {
+    let mut scratch = Scratch::<{ PHOTOGUARD_REASON_MAX + 8 }>::new();
+    // Overflows keep what fitted; copy_into_chars cuts it to the field.
+    let _ = match reason {
+        Reason::Ltpa(_, token) => scratch
+            .push(reason.text().to_bytes())
+            .and_then(|()| scratch.push(b" user "))
+            .and_then(|()| {
+                token.user.bytes().try_for_each(|b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        scratch.push(&[b])
+                    } else {
+                        write!(scratch, "\\x{b:02X}")
+                    }
+                })
+            }),
+        Reason::LtpaRefused(_, why) => write!(scratch, "{} refused: {why}", reason.as_str()),
+        _ => scratch.push(reason.text().to_bytes()),
+    };
+    scratch.copy_into(dst);
 }
 
 /// Decides one request.
@@ -201,6 +252,17 @@ fn display_into_chars(value: &impl fmt::Display, dst: &mut [c_char]) {
 /// Nothing is retained after the call; the caller keeps ownership of all
 /// arguments.
 ///
+/// Rules are tried in this order: networks, then LTPA tokens
+/// (`PhotoGuardAllowLtpa`), then cookie presence (`PhotoGuardAllowCookie`).
+/// Every cookie of a `PhotoGuardAllowLtpa` name in `cookie` is validated with
+/// the policy's keys, in the formats `PhotoGuardLtpaAccept` lists: its
+/// signature or MAC is verified before any field is read, then its realm
+/// (`PhotoGuardLtpaRealm`), its expiry and (Domino) its creation time are
+/// checked, the times against the system clock (`CLOCK_REALTIME`) with
+/// `PhotoGuardLtpaClockSkew`'s tolerance. A token that validated is
+/// remembered in a bounded cache inside the policy (shared by the threads
+/// evaluating it, and by policies merged from it).
+///
 /// Returns `PHOTOGUARD_OK` for every decision, allow or deny. Any other code
 /// (`_NULL_ARGUMENT`, `_BAD_ADDRESS`, `_INVALID_ARGUMENT`, `_POISONED`,
 /// `_PANIC`) comes with a fail-closed deny in `*out` (if `out` is not NULL):
@@ -211,7 +273,9 @@ fn display_into_chars(value: &impl fmt::Display, dst: &mut [c_char]) {
 /// Thread-safety: any number of threads may evaluate one policy at once.
 /// The first evaluation after the policy changed builds its network lookup
 /// index (once, thread-safely); every later one allocates nothing on the
-/// success path.
+/// success path, except to validate an LTPA token the cache does not hold
+/// yet (a repeat of a valid token is answered from the cache without
+/// allocating).
 ///
 /// # Safety
 /// `policy` is NULL or a live policy that no call changes meanwhile;

@@ -1,8 +1,10 @@
 //! photoguard.h - the C ABI of photoguard's policy engine.
 //!
 //! photoguard decides whether a client may fetch a file, from its network
-//! address (allowed CIDR networks, IPv4 and IPv6) or its cookies (LtpaToken,
-//! LtpaToken2, STPluginActivePage=stMeetingroom, ...), and says why. This
+//! address (allowed CIDR networks, IPv4 and IPv6), an LTPA single sign-on
+//! token it carries (LtpaToken2, LtpaToken: verified with the WebSphere,
+//! Liberty or Domino keys, see `photoguard_policy_apply`) or the presence of
+//! cookies (STPluginActivePage=stMeetingroom, ...), and says why. This
 //! header lets any C host embed that decision, by linking libphotoguard.a or
 //! libphotoguard.so or by loading libphotoguard.so with dlopen (it needs
 //! neither httpd nor APR):

@@ -144,7 +144,29 @@ pub unsafe extern "C" fn photoguard_policy_free(policy: *mut photoguard_policy) 
 /// process's working directory); `PhotoGuardAllowCookie NAME|NAME=VALUE...`;
 /// `PhotoGuardTrustedProxy CIDR...`; `PhotoGuardClientIPHeader name`;
 /// `PhotoGuardDenyAction 403|404|redirect URL`;
-/// `PhotoGuardMode enforce|report`. Repeated list directives add up.
+/// `PhotoGuardMode enforce|report`; and the LTPA directives
+/// `PhotoGuardLtpaKeys KEYFILE PASSWORDFILE`, `PhotoGuardDominoSecret FILE`,
+/// `PhotoGuardAllowLtpa COOKIE...`,
+/// `PhotoGuardLtpaAccept ltpa2|domino|websphere-v1...`,
+/// `PhotoGuardLtpaClockSkew SECONDS` and `PhotoGuardLtpaRealm REALM...`.
+/// Repeated list directives add up.
+///
+/// LTPA keys are read during this call: `PhotoGuardLtpaKeys` reads the
+/// WebSphere/Liberty key export and the file whose first line is its
+/// password, `PhotoGuardDominoSecret` the file holding the base64
+/// LTPA_DominoSecret. Paths are used as given: relative ones are relative
+/// to the process's working directory (there is no ServerRoot). A missing
+/// or unreadable file, a password that does not decrypt the keys, an
+/// unsupported key export or a malformed secret is `PHOTOGUARD_ERROR_CONFIG`
+/// with a message naming the file and the problem. Only the public key and
+/// the shared key are kept; the private key is never decrypted. The files
+/// are not read again: for rotated keys, build a new policy. Apply
+/// `PhotoGuardLtpaKeys`, `PhotoGuardDominoSecret` and `PhotoGuardAllowLtpa`
+/// before merging: a merged policy shares those lists with the policies it
+/// was made from, and adding to a shared list is `PHOTOGUARD_ERROR_CONFIG`
+/// (the policy is unchanged). The warning the
+/// Apache module logs for a password or secret file that every user may
+/// read is not reported here.
 ///
 /// - `policy`, `directive`, `args`: required
 ///   (`PHOTOGUARD_ERROR_NULL_ARGUMENT`).

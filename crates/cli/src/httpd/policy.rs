@@ -25,6 +25,9 @@ pub struct Policy<'c> {
     pub sections: Vec<BuiltSection<'c>>,
     /// The engine's errors, each with the directive's file and line.
     pub errors: Vec<Diagnostic>,
+    /// The engine's warnings (a key file anyone may read), each with the
+    /// directive's file and line: what httpd logs at startup.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl<'c> Policy<'c> {
@@ -34,6 +37,7 @@ impl<'c> Policy<'c> {
             config,
             sections: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
         };
         policy.add(&config.root, None);
         policy
@@ -49,6 +53,17 @@ impl<'c> Policy<'c> {
             if let Err(e) = scope.apply(&directive.name, &directive.args, &ctx) {
                 self.errors
                     .push(Diagnostic::at(&directive.origin, e.to_string()));
+            }
+            // The engine puts `NAME (file:line): ` before a warning, for a
+            // log line; the diagnostic carries the place already.
+            let place = format!(" ({}): ", directive.origin);
+            for warning in scope.take_warnings() {
+                let message = match warning.split_once(&place) {
+                    Some((name, rest)) => format!("{name}: {rest}"),
+                    None => warning,
+                };
+                self.warnings
+                    .push(Diagnostic::at(&directive.origin, message));
             }
         }
         let index = self.sections.len();

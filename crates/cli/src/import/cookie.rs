@@ -40,6 +40,9 @@ pub(super) fn translate_cookie_condition(
             for warning in &cookie.warnings {
                 out.warn(warning);
             }
+            if let Some(note) = ltpa_note(&cookie.name) {
+                out.note(note);
+            }
             usize::from(out.directive(
                 cond.line,
                 &cond.raw,
@@ -56,6 +59,19 @@ pub(super) fn translate_cookie_condition(
             0
         }
     }
+}
+
+/// For the cookies LTPA tokens travel in: the translation stays a presence
+/// rule (what the RewriteCond did), and the note says what can be done now.
+fn ltpa_note(name: &str) -> Option<String> {
+    let ltpa = ["LtpaToken", "LtpaToken2"]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(name));
+    ltpa.then(|| {
+        format!(
+            "{name} is an LTPA single sign-on token; this rule only checks that it is present, so a forged {name}=x passes as it did before. photoguard can now validate it: PhotoGuardLtpaKeys KEYFILE PASSWORDFILE (WebSphere/Liberty ltpa.keys) or PhotoGuardDominoSecret FILE (Domino), then PhotoGuardAllowLtpa {name} in place of this line"
+        )
+    })
 }
 
 /// Where a cookie pattern required the name to begin.

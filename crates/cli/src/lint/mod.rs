@@ -3,7 +3,9 @@
 //! that are legal but probably not meant: in each section's own lists, and
 //! around a gate, where another module's setting does not do what it seems
 //! to (`Satisfy Any`, mod_cache's quick handler, a `<Location>` gate with an
-//! `Alias` to its files, mod_remoteip trusting the same proxy).
+//! `Alias` to its files, mod_remoteip trusting the same proxy), and about
+//! LTPA: a presence rule for a token cookie where keys could validate it,
+//! `PhotoGuardAllowLtpa` without keys, key files anyone may read.
 //!
 //! Exit status: 0 clean, 1 warnings only, 2 errors.
 
@@ -11,6 +13,7 @@ mod aliases;
 mod cache;
 mod cookies;
 mod layout;
+mod ltpa;
 mod networks;
 mod remoteip;
 mod satisfy;
@@ -109,9 +112,18 @@ pub fn lint(options: &ConfigSource) -> Vec<Finding> {
             message: d.message.clone(),
         })
         .collect();
+    // What the engine warns about as it reads the directives (httpd logs
+    // these at startup): a key or secret file anyone may read.
+    findings.extend(policy.warnings.iter().map(|d| Finding {
+        severity: Severity::Warning,
+        file: d.file.clone(),
+        line: d.line,
+        message: d.message.clone(),
+    }));
     for index in 0..policy.sections.len() {
         lint_section(&policy, index, &mut findings);
     }
+    ltpa::ltpa_warnings(&policy, &mut findings);
     let layout = layout::Layout::new(&policy);
     satisfy::satisfy_any(&layout, &mut findings);
     cache::quick_handler(&layout, &mut findings);
