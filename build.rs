@@ -172,11 +172,11 @@ fn generate_bindings(headers: &ApacheHeaders) {
         .allowlist_function("ap_hook_check_access|ap_hook_access_checker|ap_hook_fixups|ap_hook_log_transaction|ap_hook_handler|ap_set_content_type|ap_rwrite|ap_hook_post_config")
         .allowlist_function("apr_pool_userdata_get|apr_pool_userdata_set|apr_pool_userdata_setn|apr_shm_create|apr_shm_baseaddr_get|apr_shm_size_get")
         .allowlist_function("apr_table_get|apr_table_setn|apr_pstrmemdup|apr_palloc|apr_pool_cleanup_register|apr_pool_cleanup_null")
-        .allowlist_function("pg_log_rerror|pg_log_error|pg_log_enabled|pg_dir_config|pg_server_dir_config|pg_client_address|pg_register_status_hook")
+        .allowlist_function("pg_log_rerror|pg_log_error|pg_log_enabled|pg_dir_config|pg_server_dir_config|pg_client_address|pg_register_status_hook|pg_mark_denied|pg_was_denied")
         // PhotoGuardLimitStore socache (2.4 only; absent from 2.2's headers).
         .allowlist_type("ap_socache_provider_t|ap_socache_hints")
         .allowlist_function("ap_lookup_provider|apr_pool_create_ex|apr_pool_destroy|apr_strerror")
-        .allowlist_var("AP_SOCACHE_FLAG_NOTMPSAFE|APR_NOTFOUND|APLOG_EMERG")
+        .allowlist_var("AP_SOCACHE_FLAG_NOTMPSAFE|APR_NOTFOUND|APR_EGENERAL|APLOG_EMERG")
         .allowlist_var("ap_server_root")
         .allowlist_var("MODULE_MAGIC_NUMBER_MAJOR|MODULE_MAGIC_NUMBER_MINOR|MODULE_MAGIC_COOKIE")
         .allowlist_var("OK|DECLINED|HTTP_FORBIDDEN|HTTP_NOT_FOUND|HTTP_MOVED_TEMPORARILY|HTTP_INTERNAL_SERVER_ERROR|APR_SUCCESS")

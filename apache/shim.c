@@ -78,6 +78,22 @@ void pg_register_status_hook(const char *(*summary)(request_rec *r))
 }
 #endif
 
+/* The module struct, defined in Rust (src/module.rs). */
+extern module AP_MODULE_DECLARE_DATA photoguard_module;
+
+void pg_mark_denied(request_rec *r)
+{
+    if (r->request_config != NULL && photoguard_module.module_index >= 0) {
+        ap_set_module_config(r->request_config, &photoguard_module, &photoguard_module);
+    }
+}
+
+int pg_was_denied(const request_rec *r)
+{
+    return r->request_config != NULL && photoguard_module.module_index >= 0
+        && ap_get_module_config(r->request_config, &photoguard_module) != NULL;
+}
+
 void *pg_server_dir_config(const server_rec *s, const module *m)
 {
     if (s == NULL || s->lookup_defaults == NULL || m->module_index < 0) {

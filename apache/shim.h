@@ -26,6 +26,12 @@ int pg_log_enabled(const request_rec *r, int level);
  * NULL when there is none. */
 void *pg_dir_config(const request_rec *r, const module *m);
 
+/* Marks the request as denied by photoguard, and asks whether it is: a
+ * flag in this module's slot of r->request_config (an array index, cheaper
+ * than a notes table look-up on every request's fixups). */
+void pg_mark_denied(request_rec *r);
+int pg_was_denied(const request_rec *r);
+
 /* This module's entry in a server's own per-directory defaults (its main
  * config and <VirtualHost> body, outside any section); NULL when none. */
 void *pg_server_dir_config(const server_rec *s, const module *m);

@@ -44,12 +44,9 @@ use super::{compat, limits, status};
 
 const DECLINE: i32 = DECLINED;
 
-/// The request note that carries an enforced denial's status to fixups.
-const DENIED_NOTE: &std::ffi::CStr = c"photoguard-denied";
-
 /// Decides `r` in `scope` (`None`: Apache has no photoguard configuration
 /// for it, which denies).
-pub fn check<'r>(r: &mut Request<'r>, scope: Option<ScopeView<'r>>) -> i32 {
+pub fn check<'r>(r: &mut Request<'r>, scope: Option<&ScopeView<'r>>) -> i32 {
     let Some(scope) = scope else {
         return fail_closed(r, "no photoguard configuration for this request");
     };
@@ -118,7 +115,7 @@ pub fn check<'r>(r: &mut Request<'r>, scope: Option<ScopeView<'r>>) -> i32 {
                 }
                 LimitAction::TooManyRequests => {
                     r.set_err_header(c"Retry-After", decision.retry_after.to_string().as_bytes());
-                    r.set_note(DENIED_NOTE, c"1");
+                    r.mark_denied();
                     TOO_MANY_REQUESTS
                 }
                 LimitAction::Deny => respond(r, decision.deny_action),
@@ -132,11 +129,8 @@ const TOO_MANY_REQUESTS: i32 = 429;
 
 /// log_transaction: counts a 404 in a scope with `PhotoGuardLimitNotFound`,
 /// unless it was photoguard's own denial (`PhotoGuardDenyAction 404`).
-pub fn count_not_found(r: &Request, scope: ScopeView) {
-    if !scope.counts_not_found()
-        || r.status() != HTTP_NOT_FOUND as i32
-        || r.note(DENIED_NOTE).is_some()
-    {
+pub fn count_not_found(r: &Request, scope: &ScopeView) {
+    if !scope.counts_not_found() || r.status() != HTTP_NOT_FOUND as i32 || r.was_denied() {
         return;
     }
     let (Some(peer), Some(table)) = (r.client_address(), limits::counter(r)) else {
@@ -162,9 +156,9 @@ pub fn count_not_found(r: &Request, scope: ScopeView) {
 /// Fixups: a request denied in the access phase that got this far (another
 /// module granted it under `Satisfy Any`) is refused again.
 pub fn enforce(r: &mut Request) -> i32 {
-    match r.note(DENIED_NOTE) {
-        None => DECLINE,
-        Some(_) => {
+    match r.was_denied() {
+        false => DECLINE,
+        true => {
             r.log(
                 log::ERR,
                 &format!(
@@ -214,7 +208,7 @@ fn respond(r: &mut Request, action: &DenyAction) -> i32 {
             HTTP_MOVED_TEMPORARILY
         }
     };
-    r.set_note(DENIED_NOTE, c"1");
+    r.mark_denied();
     status as i32
 }
 
@@ -222,7 +216,7 @@ fn respond(r: &mut Request, action: &DenyAction) -> i32 {
 fn fail_closed(r: &mut Request, why: &str) -> i32 {
     r.set_env(c"PHOTOGUARD_DECISION", c"deny");
     r.set_env(c"PHOTOGUARD_REASON", c"internal error");
-    r.set_note(DENIED_NOTE, c"1");
+    r.mark_denied();
     let uri = log::escaped(r.uri());
     r.log(
         log::ERR,

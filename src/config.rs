@@ -164,8 +164,8 @@ pub struct DirConfig {
 
 impl DirConfig {
     /// The settings requests in this scope are decided with.
-    pub fn view(&self) -> ScopeView<'_> {
-        self.view
+    pub fn view(&self) -> &ScopeView<'_> {
+        &self.view
     }
 
     /// `PhotoGuardLimitStore` as this scope sets it (read from the main

@@ -189,15 +189,18 @@ impl<'r> Request<'r> {
         }
     }
 
-    /// A note for the other hooks of this request (not copied: static).
-    pub fn set_note(&mut self, key: &'static CStr, value: &'static CStr) {
-        // SAFETY: live table; the value is static.
-        unsafe { table_setn(self.rec().notes, key, value.as_ptr()) }
+    /// Marks the request as denied by photoguard, for its later hooks
+    /// (fixups, log_transaction). An internal redirect (ErrorDocument) is a
+    /// new request, without the mark.
+    pub fn mark_denied(&mut self) {
+        // SAFETY: live request.
+        unsafe { pg_mark_denied(self.raw.as_ptr()) }
     }
 
-    pub fn note(&self, key: &CStr) -> Option<&'r [u8]> {
-        // SAFETY: live table whose values live in the request pool.
-        unsafe { table_get(self.rec().notes, key) }
+    /// Whether [`Request::mark_denied`] was called for this request.
+    pub fn was_denied(&self) -> bool {
+        // SAFETY: live request.
+        unsafe { pg_was_denied(self.as_ptr()) != 0 }
     }
 
     /// Keeps mod_cache from storing the response. On 2.4 through the
