@@ -69,6 +69,20 @@ pub const EXIT_STATUS: &[(&str, &[(&str, &str)])] = &[
             ("2", "FILE cannot be read, or a usage error"),
         ],
     ),
+    (
+        "ltpa",
+        &[
+            ("0", "ltpa inspect: the token is valid"),
+            (
+                "1",
+                "the token is not valid: expired, forged, of another key set, realm or format (the verdict says why)",
+            ),
+            (
+                "2",
+                "a usage error, or a key file, password or Domino secret that cannot be used (e.g. a wrong password)",
+            ),
+        ],
+    ),
 ];
 
 pub fn run(what: &Generate, cli: Command) -> CommandOutput {
@@ -117,7 +131,16 @@ pub fn write_man_pages(cli: Command, dir: &Path) -> Result<Vec<PathBuf>, String>
     write(cli.get_name().to_string(), top_page(&cli))?;
     for sub in visible_subcommands(&cli) {
         let name = sub.get_display_name().unwrap_or(sub.get_name()).to_string();
-        write(name, subcommand_page(&cli, sub))?;
+        write(name, subcommand_page(&cli, sub, sub))?;
+        // `photoguard ltpa inspect`: a page of its own, with the exit
+        // statuses of the group it belongs to.
+        for nested in visible_subcommands(sub) {
+            let name = nested
+                .get_display_name()
+                .unwrap_or(nested.get_name())
+                .to_string();
+            write(name, subcommand_page(&cli, sub, nested))?;
+        }
     }
     Ok(written)
 }
@@ -196,8 +219,10 @@ fn top_page(cli: &Command) -> Vec<u8> {
     page
 }
 
-fn subcommand_page(cli: &Command, sub: &Command) -> Vec<u8> {
-    let mut page = render(&man(sub));
+/// The page of `page_of`: `sub` itself, or a subcommand of `sub`, whose
+/// exit statuses are `sub`'s.
+fn subcommand_page(cli: &Command, sub: &Command, page_of: &Command) -> Vec<u8> {
+    let mut page = render(&man(page_of));
     let mut roff = Roff::new();
     roff.control("SH", ["EXIT STATUS"]);
     let codes = EXIT_STATUS
@@ -279,7 +304,9 @@ mod tests {
                 "photoguard.1",
                 "photoguard-check.1",
                 "photoguard-lint.1",
-                "photoguard-import-rewrite.1"
+                "photoguard-import-rewrite.1",
+                "photoguard-ltpa.1",
+                "photoguard-ltpa-inspect.1"
             ]
         );
         let check = std::fs::read_to_string(dir.join("photoguard-check.1")).unwrap();
@@ -295,6 +322,9 @@ mod tests {
             "the hidden subcommand stays hidden"
         );
         assert!(top.contains("photoguard\\-import\\-rewrite(1)"), "{top}");
+        let inspect = std::fs::read_to_string(dir.join("photoguard-ltpa-inspect.1")).unwrap();
+        assert!(inspect.contains("\\-\\-domino\\-secret"), "{inspect}");
+        assert!(inspect.contains("the token is valid"), "{inspect}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -303,6 +333,7 @@ mod tests {
         for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh] {
             let script = completions(crate::Cli::command(), shell);
             assert!(script.contains("import-rewrite"), "{shell}");
+            assert!(script.contains("--domino-secret"), "{shell}");
             assert!(script.contains("--server-root"), "{shell}");
             assert!(!script.contains("generate"), "{shell}: {script}");
         }
