@@ -34,8 +34,11 @@
 # it only the error log's lines other than denials stay, as error-other.log),
 # MODULE (a built libmod_photoguard.so; else built here), REV (build the
 # module from this git revision, e.g. HEAD, exported to target/soak/rev-src,
-# instead of the working tree), HTTPD (/usr/sbin/apache2), APACHE_MODULES
+# instead of the working tree), SOAK_MINT (photoguard-ltpa-mint; else built
+# from the same source), HTTPD (/usr/sbin/apache2), APACHE_MODULES
 # (/usr/lib/apache2/modules), SEED (the load generator's).
+# Classes that need a feature the module lacks (PhotoGuardLimit, PhotoGuardAllowLtpa)
+# are left out, and the summary says so.
 #
 # Only loopback addresses are used. Exit status: 0 when every MPM passed.
 set -euo pipefail
@@ -66,21 +69,36 @@ command -v cargo >/dev/null || die "cargo is missing"
 # --- build --------------------------------------------------------------------------
 
 mkdir -p "$RESULTS"
+src="$REPO" target="$REPO/target"
+if [[ -n "${REV:-}" ]]; then
+    src="$REPO/target/soak/rev-src" target="$REPO/target/soak/module"
+    echo "== exporting $REV ($(git -C "$REPO" rev-parse --short "$REV")) to $src"
+    rm -rf "$src" && mkdir -p "$src"
+    git -C "$REPO" archive "$REV" | tar -x -C "$src"
+fi
 if [[ -z "${MODULE:-}" ]]; then
-    if [[ -n "${REV:-}" ]]; then
-        src="$REPO/target/soak/rev-src"
-        echo "== building the module from $REV ($(git -C "$REPO" rev-parse --short "$REV")) in $src"
-        rm -rf "$src" && mkdir -p "$src"
-        git -C "$REPO" archive "$REV" | tar -x -C "$src"
-        (cd "$src" && nice cargo build --release --lib --target-dir "$REPO/target/soak/module")
-        MODULE="$REPO/target/soak/module/release/libmod_photoguard.so"
-    else
-        echo "== building the module (working tree)"
-        (cd "$REPO" && nice cargo build --release --lib)
-        MODULE="$REPO/target/release/libmod_photoguard.so"
-    fi
+    echo "== building the module from $src"
+    (cd "$src" && nice cargo build --release --lib --target-dir "$target")
+    MODULE="$target/release/libmod_photoguard.so"
 fi
 grep -q photoguard_module "$MODULE" 2>/dev/null || die "no photoguard module at $MODULE"
+# What the module supports decides which client classes run (classes.py).
+SOAK_FEATURES=""
+grep -q PhotoGuardLimit "$MODULE" && SOAK_FEATURES+=" limit"
+if grep -q PhotoGuardAllowLtpa "$MODULE"; then
+    # LTPA keys and tokens come from the test minter (crates/ltpa-mint) of the same source.
+    if [[ -z "${SOAK_MINT:-}" && -f "$src/crates/ltpa-mint/Cargo.toml" ]]; then
+        echo "== building the LTPA test minter"
+        (cd "$src" && nice cargo build --release --quiet -p photoguard-ltpa-mint --bin photoguard-ltpa-mint --target-dir "$target") &&
+            SOAK_MINT="$target/release/photoguard-ltpa-mint"
+    fi
+    if [[ -n "${SOAK_MINT:-}" && -x "$SOAK_MINT" ]]; then
+        SOAK_FEATURES+=" ltpa"
+    else
+        echo "soak: the module validates LTPA tokens but there is no minter (SOAK_MINT): LTPA classes left out" >&2
+    fi
+fi
+export SOAK_FEATURES SOAK_MINT
 echo "== building the load generator"
 nice cargo build --release --quiet --manifest-path "$HERE/loadgen/Cargo.toml" --target-dir "$REPO/target/soak/loadgen" ||
     nice cargo build --release --quiet --offline --manifest-path "$HERE/loadgen/Cargo.toml" --target-dir "$REPO/target/soak/loadgen"
@@ -133,6 +151,8 @@ start_apache() {
         awk -v user="$user" -v mpm="$(mpm_conf "$mpm")" \
             '$0 == "@USER@" { print user; next } $0 == "@MPM_CONF@" { print mpm; next } { print }' > "$WORK/httpd.conf"
     chmod -R a+rX "$WORK"
+    # Secrets readable by their owner only (photoguard warns otherwise).
+    chmod 600 "$WORK"/ltpa/*password "$WORK"/ltpa/*.secret 2>/dev/null || true
     for gen in b a; do  # both policies must load; a is the first
         use_policy $gen
         "$HTTPD" -t -f "$WORK/httpd.conf" 2>&1 | grep -v 'Syntax OK' >&2 || true
@@ -220,7 +240,7 @@ soak() {
 {
     echo "== photoguard soak, $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "command: DURATION=$DURATION CONNECTIONS=$CONNECTIONS MPMS=\"$MPMS\" RESTART_EVERY=$RESTART_EVERY WARMUP=$WARMUP SEED=$SEED${REV:+ REV=$REV} benches/soak.sh"
-    echo "module: $MODULE${REV:+ (built from $REV = $(git -C "$REPO" rev-parse --short "$REV"))}"
+    echo "module: $MODULE${REV:+ (built from $REV = $(git -C "$REPO" rev-parse --short "$REV"))}; features:${SOAK_FEATURES:- none beyond network and cookie rules}"
     echo "apache: $("$HTTPD" -v | head -1 | sed 's/^Server version: //')"
     echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(uname -sr)"
     echo "uptime before: $(uptime)"

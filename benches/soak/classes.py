@@ -2,9 +2,9 @@
 
 One `Class` per kind of client: where it connects from, what it sends, and the
 decision it must get under each policy generation ("a" and "b"). The policy
-files are built from POLICY_BASE plus the lines each class contributes, so a
-new kind of traffic (e.g. validated LTPA tokens, a rate-limited client) is one
-more `Class(...)` entry, with its directives in `policy=` when it needs any.
+files are built from SCOPES (one <Directory> each) plus the lines each class
+contributes, so a new kind of traffic is one more `Class(...)` entry, with its
+directives in `policy=` when it needs any, and its tokens in TOKENS.
 
 Addresses: all in 127.0.0.0/8 (loopback only), playing the photo host's ranges:
   127.20.16.0/20  office           (10.20.16.0/20 on the real site)
@@ -13,6 +13,7 @@ Addresses: all in 127.0.0.0/8 (loopback only), playing the photo host's ranges:
   127.40.0.0/24   partner range:   allowed by policy a, not by policy b
   127.60.0.0/29   a trusted reverse proxy (PhotoGuardTrustedProxy, X-Forwarded-For)
   127.9.0.0/16    outsiders (internet)
+  127.11.0.0/24   outsiders in the rate-limited scope
 """
 
 import ipaddress
@@ -33,8 +34,8 @@ def hosts(cidr, count, skip=1):
 
 # --- expectations --------------------------------------------------------------
 #
-# An expectation judges one access-log entry (see check.py's Entry: client,
-# status, decision, reason, missing) answered by policy generation `gen`, and
+# An expectation judges one access-log entry (soak.py's check: client,
+# status, decision, reason, url, missing, time) answered by policy generation `gen`, and
 # returns None or what is wrong; `statuses(missing)` tells the load generator
 # which statuses to accept. An expectation that depends on earlier requests
 # (a rate limit) can keep state: the checker reads the log in order.
@@ -46,13 +47,34 @@ RULE_DIRECTIVE = {
 }
 
 
+def rule_at(reason, kind, arg, gen, policy_lines):
+    """Checks that REASON starts `KIND ARG (policy-GEN.conf:N)` and that line N
+    of that file holds the rule; returns (what is wrong or None, the rest)."""
+    head = f"{kind} {arg} ("
+    if not reason.startswith(head):
+        return f"reason should start {head!r}", ""
+    origin, _, rest = reason[len(head):].partition(")")
+    path, _, line = origin.rpartition(":")
+    want = f"policy-{gen}.conf"
+    if path.rsplit("/", 1)[-1] != want:
+        return f"rule from {path}, but generation {gen} is {want}", rest
+    lines = policy_lines[gen]
+    if not line.isdigit() or not 1 <= int(line) <= len(lines):
+        return f"no line {line} in {want}", rest
+    words = lines[int(line) - 1].split()
+    if words[:1] != [RULE_DIRECTIVE[kind]] or arg not in words[1:]:
+        return f"{want}:{line} is {' '.join(words)!r}, not a {RULE_DIRECTIVE[kind]} with {arg}", rest
+    return None, rest
+
+
 class Allow:
     """Allowed by the rule KIND ARG (e.g. network 127.20.16.0/20): PHOTOGUARD_REASON
     names it with the file and line of the policy generation that answered, and
-    that line holds the rule. A photo is a 200, a missing one a 404."""
+    that line holds the rule; for an LTPA rule the reason ends ` user USER`. A
+    photo is a 200, a missing one a 404."""
 
-    def __init__(self, kind, arg):
-        self.kind, self.arg = kind, arg
+    def __init__(self, kind, arg, user=None):
+        self.kind, self.arg, self.user = kind, arg, user
 
     def statuses(self, missing):
         return [404 if missing else 200]
@@ -61,21 +83,11 @@ class Allow:
         if e.decision != "allow" or e.status not in self.statuses(e.missing):
             return f"want allow {self.statuses(e.missing)[0]}"
         # "network 127.20.16.0/20 (policy-a.conf:7)", "cookie LtpaToken2 (...)",
-        # or with text after the origin ("ltpa LtpaToken2 (f:12) user jane").
-        head = f"{self.kind} {self.arg} ("
-        if not e.reason.startswith(head):
-            return f"reason should start {head!r}"
-        path, _, line = e.reason[len(head):].split(")", 1)[0].rpartition(":")
-        want = f"policy-{gen}.conf"
-        if path.rsplit("/", 1)[-1] != want:
-            return f"rule from {path}, but generation {gen} is {want}"
-        lines = policy_lines[gen]
-        if not line.isdigit() or not 1 <= int(line) <= len(lines):
-            return f"no line {line} in {want}"
-        words = lines[int(line) - 1].split()
-        if words[:1] != [RULE_DIRECTIVE[self.kind]] or self.arg not in words[1:]:
-            return f"{want}:{line} is {' '.join(words)!r}, not a {RULE_DIRECTIVE[self.kind]} with {self.arg}"
-        return None
+        # "ltpa LtpaToken2 (policy-a.conf:12) user jane"
+        problem, rest = rule_at(e.reason, self.kind, self.arg, gen, policy_lines)
+        if problem is None and self.user is not None and rest != f" user {self.user}":
+            problem = f"reason should end ' user {self.user}'"
+        return problem
 
 
 class Deny:
@@ -93,6 +105,22 @@ class Deny:
         if e.reason != self.reason:
             return f"reason should be {self.reason!r}"
         return None
+
+
+class Refused(Deny):
+    """Denied because the token in the cookie of rule `ltpa ARG` did not verify:
+    `ltpa ARG (policy-G.conf:N) refused: WHY`, WHY matching the regex given."""
+
+    def __init__(self, arg, why, status=302):
+        self.arg, self.why, self.status = arg, re.compile(why), status
+
+    def judge(self, e, gen, policy_lines):
+        if e.decision != "deny" or e.status != self.status:
+            return f"want deny {self.status}"
+        problem, rest = rule_at(e.reason, "ltpa", self.arg, gen, policy_lines)
+        if problem is None and not (rest.startswith(" refused: ") and self.why.fullmatch(rest[10:])):
+            problem = f"reason should end ' refused: {self.why.pattern}'"
+        return problem
 
 
 class Limited:
@@ -164,14 +192,20 @@ class Class:
     scope    which directory of SCOPES it asks in (/NAME/photo.jpg)
     policy   {"a": [lines], "b": [lines]}: directives this class needs, added
              to its scope's
+    requires a feature of the module (see FEATURES) without which the class
+             is left out, with its scope
+
+    In headers, {token:NAME} becomes the token TOKENS[NAME] minted at setup.
     """
 
     def __init__(self, name, sources, expect, headers=(), weight=1, missing=False,
-                 scope="photos", policy=None, per_connection=(1, 40), close_share=20):
+                 scope="photos", policy=None, per_connection=(1, 40), close_share=20,
+                 requires=None):
         self.name, self.sources, self.expect = name, list(sources), expect
         self.headers, self.weight, self.missing = list(headers), weight, missing
         self.scope, self.policy = scope, policy or {}
         self.per_connection, self.close_share = per_connection, close_share
+        self.requires = requires or SCOPE_REQUIRES.get(scope)
 
 
 def both(e):
@@ -188,6 +222,10 @@ OUTSIDERS = hosts("127.9.0.0/16", 200, skip=3)
 PROXIES = hosts(TRUSTED_PROXY, 4)
 # Other cookies a browser sends along (the rules' cookie is not first).
 JUNK = "JSESSIONID=0000abcdEFGH:1a2b3c; _ga=GA1.2.123.456; theme=dark"
+
+# What the module must support for a scope (and its classes) to be used:
+# benches/soak.sh finds the directives in the module (SOAK_FEATURES).
+SCOPE_REQUIRES = {"limited": "limit", "sso": "ltpa"}
 
 # The policy directives every generation has, in each scope (a <Directory>
 # under the document root holding the photos). The partner range is the one
@@ -214,11 +252,42 @@ POLICY_BASE = {
 LIMITED = "127.11.0.0/24"  # clients of the limited scope
 LIMIT = (100, 10)  # PhotoGuardLimit 100/10s cookie
 
-# The directories, each with its own rules: /photos (the photo host's policy)
-# and /limited (the same, with a limit on what the cookie lets in).
+# LTPA validation (issue 10): key sets and tokens made at setup by the test
+# minter (crates/ltpa-mint), in the server root (paths relative to it).
+# Commands of photoguard-ltpa-mint; the tokens' outputs are cookie values.
+LTPA_SETUP = [
+    "keys --out ltpa/ltpa.keys --password s3cret --password-out ltpa/password",
+    "keys --out ltpa/other.keys --password other --password-out ltpa/other.password",
+    "domino-secret --out ltpa/domino.secret",
+]
+LTPA2 = "ltpa2 --keys ltpa/ltpa.keys --password-file ltpa/password --user uid=jane.doe,o=example"
+TOKENS = {
+    "ltpa2-valid": f"{LTPA2} --expires +86400",
+    "ltpa2-expired": f"{LTPA2} --expires -7200",
+    "ltpa2-swapped": f"{LTPA2} --expires +86400 --break swap-signature",
+    "ltpa2-flipped": f"{LTPA2} --expires +86400 --break flip-last",
+    "ltpa2-not-base64": f"{LTPA2} --expires +86400 --break not-base64",
+    "ltpa2-other-keys": "ltpa2 --keys ltpa/other.keys --password-file ltpa/other.password "
+                        "--user uid=mallory,o=example --expires +86400",
+    "domino-valid": "domino --secret-file ltpa/domino.secret --user CN=Jane_Doe/O=Example --expires +86400",
+    "domino-flipped": "domino --secret-file ltpa/domino.secret --user CN=Jane_Doe/O=Example --expires +86400 "
+                      "--break flip-last",
+}
+LTPA_POLICY = [
+    "PhotoGuardLtpaKeys ltpa/ltpa.keys ltpa/password",
+    "PhotoGuardDominoSecret ltpa/domino.secret",
+    "PhotoGuardAllowLtpa LtpaToken2 LtpaToken",
+]
+
+# The directories, each with its own rules: /photos (the photo host's policy),
+# /limited (the same, with a limit on what the cookie lets in), /sso (LTPA
+# tokens validated instead of the presence rules for LtpaToken/LtpaToken2).
 SCOPES = {
     "photos": POLICY_BASE,
     "limited": {g: lines + [f"PhotoGuardLimit {LIMIT[0]}/{LIMIT[1]}s cookie"] for g, lines in POLICY_BASE.items()},
+    "sso": {g: [l for l in lines if not l.startswith("PhotoGuardAllowCookie")]
+            + ["PhotoGuardAllowCookie STPluginActivePage=stMeetingroom"] + LTPA_POLICY
+            for g, lines in POLICY_BASE.items()},
 }
 
 CLASSES = [
@@ -267,15 +336,29 @@ CLASSES = [
     # Office clients are let in by their network, which the limit does not name.
     Class("office-limited-scope", hosts(OFFICE, 4), both(Allow("network", OFFICE)),
           headers=["Cookie: STPluginActivePage=stMeetingroom"], scope="limited", weight=2),
+    # LTPA tokens checked with the keys (issue 10), from outsiders' addresses.
+    Class("ltpa2-valid", OUTSIDERS,
+          both(Allow("ltpa", "LtpaToken2", user="uid=jane.doe,o=example")),
+          headers=[f"Cookie: {JUNK}; LtpaToken2={{token:ltpa2-valid}}"], scope="sso", weight=5),
+    Class("domino-valid", OUTSIDERS, both(Allow("ltpa", "LtpaToken", user="CN=Jane_Doe/O=Example")),
+          headers=["Cookie: LtpaToken={token:domino-valid}"], scope="sso", weight=3),
+    Class("ltpa2-expired", OUTSIDERS, both(Refused("LtpaToken2", r"expired at \S+Z")),
+          headers=["Cookie: LtpaToken2={token:ltpa2-expired}"], scope="sso", weight=2),
+    Class("ltpa2-swapped", OUTSIDERS, both(Refused("LtpaToken2", "bad signature")),
+          headers=["Cookie: LtpaToken2={token:ltpa2-swapped}"], scope="sso", weight=2),
+    Class("ltpa2-flipped", OUTSIDERS, both(Refused("LtpaToken2", "no key verifies it")),
+          headers=["Cookie: LtpaToken2={token:ltpa2-flipped}"], scope="sso", weight=1),
+    Class("ltpa2-other-keys", OUTSIDERS, both(Refused("LtpaToken2", "no key verifies it")),
+          headers=["Cookie: LtpaToken2={token:ltpa2-other-keys}"], scope="sso", weight=2),
+    Class("ltpa2-malformed", OUTSIDERS, both(Refused("LtpaToken2", "malformed")),
+          headers=["Cookie: LtpaToken2={token:ltpa2-not-base64}"], scope="sso", weight=1),
+    Class("domino-flipped", OUTSIDERS, both(Refused("LtpaToken", "no key verifies it")),
+          headers=["Cookie: LtpaToken={token:domino-flipped}"], scope="sso", weight=1),
+    # A presence-only value is no token here; the meeting cookie still lets in.
+    Class("sso-presence-only", OUTSIDERS, both(Refused("LtpaToken2", "malformed|no key verifies it")),
+          headers=["Cookie: LtpaToken2=AAECAzU2ZTE3OTk3NTZlMjU2YjY"], scope="sso", weight=2),
+    Class("sso-meeting", OUTSIDERS, both(Allow("cookie", "STPluginActivePage=stMeetingroom")),
+          headers=["Cookie: STPluginActivePage=stMeetingroom"], scope="sso", weight=2),
+    Class("sso-partner", hosts(PARTNER, 8), {"a": Allow("network", PARTNER), "b": Deny()},
+          headers=["Cookie: XLtpaToken2=1"], scope="sso", weight=2),
 ]
-
-
-# --- added when the features land -------------------------------------------------
-#
-# LTPA validation (issue 10), e.g. with keys and tokens made like the tests':
-#   Class("ltpa-valid", OUTSIDERS, both(Allow("ltpa", "LtpaToken2")),
-#         headers=[f"Cookie: LtpaToken2={token}"],
-#         policy=both(["PhotoGuardLtpaKeys keys/ltpa.keys keys/password",
-#                      "PhotoGuardAllowLtpa LtpaToken2"]))
-#   Class("ltpa-forged", OUTSIDERS, both(Deny("bad signature")), headers=[...])
-# (Allow checks that the reason's file and line hold the PhotoGuardAllowLtpa rule.)

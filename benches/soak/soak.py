@@ -12,6 +12,7 @@ Traffic kinds and policies are in classes.py.
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from types import SimpleNamespace
@@ -33,15 +34,46 @@ def photo_names():
 # --- setup ---------------------------------------------------------------------------
 
 
-def policy_text(work, gen):
+def features():
+    """What the module supports, as benches/soak.sh found it (SOAK_FEATURES)."""
+    return set(os.environ.get("SOAK_FEATURES", "").split())
+
+
+def active(work=None):
+    """The classes and scopes this run uses: those whose feature the module has.
+    check() reads the list setup() wrote, so both judge the same classes."""
+    if work and os.path.exists(os.path.join(work, "classes.txt")):
+        names = open(os.path.join(work, "classes.txt")).read().split()
+        classes = [c for c in C.CLASSES if c.name in names]
+    else:
+        have = features()
+        classes = [c for c in C.CLASSES if c.requires is None or c.requires in have]
+    scopes = [s for s in C.SCOPES if s == "photos" or any(c.scope == s for c in classes)]
+    return classes, scopes
+
+
+def mint(work):
+    """Runs the LTPA minter (SOAK_MINT) in WORK: keys, then TOKENS."""
+    tool = os.environ["SOAK_MINT"]
+    os.makedirs(os.path.join(work, "ltpa"), exist_ok=True)
+    for command in C.LTPA_SETUP:
+        subprocess.run([tool] + command.split(), cwd=work, check=True)
+    tokens = {}
+    for name, command in C.TOKENS.items():
+        out = subprocess.run([tool] + command.split(), cwd=work, check=True, capture_output=True, text=True)
+        tokens[name] = out.stdout.strip()
+    return tokens
+
+
+def policy_text(work, gen, classes, scopes):
     lines = [
         f"# photoguard soak: policy generation {gen} (written by benches/soak/soak.py from classes.py)",
         f"Header always set {POLICY_HEADER} {gen}",
     ]
-    for scope, policy in C.SCOPES.items():
+    for scope in scopes:
         lines += [f'<Directory "{work}/docs/{scope}">', "    Require all granted", "    PhotoGuard On"]
-        lines += ["    " + l for l in policy[gen]]
-        for c in C.CLASSES:
+        lines += ["    " + l for l in C.SCOPES[scope][gen]]
+        for c in classes:
             if c.scope == scope:
                 lines += ["    " + l for l in c.policy.get(gen, [])]
         lines.append("</Directory>")
@@ -49,8 +81,12 @@ def policy_text(work, gen):
 
 
 def setup(work):
+    classes, scopes = active()
+    with open(os.path.join(work, "classes.txt"), "w") as f:
+        f.write("\n".join(c.name for c in classes) + "\n")
+    tokens = mint(work) if "ltpa" in features() else {}
     body = (b"\xff\xd8\xff\xe0" + bytes(range(256)) * 16)[:PHOTO_SIZE]
-    for scope in C.SCOPES:
+    for scope in scopes:
         photos = os.path.join(work, "docs", scope)
         os.makedirs(photos, exist_ok=True)
         for name in photo_names():
@@ -58,7 +94,7 @@ def setup(work):
                 f.write(body)
     for gen in GENERATIONS:
         with open(os.path.join(work, f"policy-{gen}.conf"), "w") as f:
-            f.write(policy_text(work, gen))
+            f.write(policy_text(work, gen, classes, scopes))
     names = set()
     spec = [
         "# written by benches/soak/soak.py from classes.py",
@@ -66,11 +102,11 @@ def setup(work):
         f"policy-header {POLICY_HEADER}",
         "photos " + " ".join(photo_names()),
     ]
-    for c in C.CLASSES:
+    for c in classes:
         assert c.name not in names and re.fullmatch(r"[a-z0-9-]+", c.name), c.name
         names.add(c.name)
         spec += [f"class {c.name}", f"weight {c.weight}", "from " + " ".join(c.sources)]
-        spec += [f"header {h}" for h in c.headers]
+        spec += ["header " + re.sub(r"\{token:([a-z0-9-]+)\}", lambda m: tokens[m.group(1)], h) for h in c.headers]
         photo = C.MISSING.replace("{n}", "{seq}") if c.missing else "{photo}"
         assert c.scope in C.SCOPES, (c.name, c.scope)
         spec.append(f"path /{c.scope}/{photo}?c={{class}}&n={{seq}}")
@@ -178,8 +214,9 @@ def stats_file(path):
 
 
 def check(work, mpm, warmup, tolerance_pct, slack_kib):
-    by_name = {c.name: c for c in C.CLASSES}
-    sources = {c.name: set(c.sources) for c in C.CLASSES}
+    classes, _ = active(work)
+    by_name = {c.name: c for c in classes}
+    sources = {c.name: set(c.sources) for c in classes}
     policy_lines = {g: open(os.path.join(work, f"policy-{g}.conf")).read().splitlines() for g in GENERATIONS}
     memo = {}
     lines = wrong = fivexx = internal = 0
@@ -228,7 +265,7 @@ def check(work, mpm, warmup, tolerance_pct, slack_kib):
                 if len(samples) < 20:
                     samples.append(f"{problem}: {raw.strip()}")
     # Expectations that count (limits): whole windows.
-    stateful = {id(e): (c.name, e) for c in C.CLASSES for e in c.expect.values() if hasattr(e, "finish")}
+    stateful = {id(e): (c.name, e) for c in classes for e in c.expect.values() if hasattr(e, "finish")}
     state_notes = []
     for name, e in stateful.values():
         problems = e.finish()
@@ -316,6 +353,7 @@ def check(work, mpm, warmup, tolerance_pct, slack_kib):
         "restarts": len(restarts),
         "restarts_done": generations - 1,
         "per_gen": per_gen,
+        "classes": [c.name for c in classes],
         "per_class_gen": {"%s %s %s %s" % k: v for k, v in sorted(per_class_gen.items())},
         "memory_first": first,
         "memory_last": last,
@@ -338,7 +376,10 @@ def check(work, mpm, warmup, tolerance_pct, slack_kib):
           + f"; graceful restarts: {len(restarts)} sent, {generations - 1} done")
     for n in state_notes:
         print(f"   {n}")
-    for c in C.CLASSES:
+    skipped = [c.name for c in C.CLASSES if c not in classes]
+    if skipped:
+        print(f"   left out (the module lacks their feature): {' '.join(skipped)}")
+    for c in classes:
         row = [f"{g} {d} {s}: {n}" for (name, g, d, s), n in sorted(per_class_gen.items()) if name == c.name]
         print(f"   {c.name:17} " + "; ".join(row))
     if first:
