@@ -388,6 +388,13 @@ impl Store for RequestStore {
 
 /// APR's text for `status`, with the number.
 fn apr_error(status: apr_status_t) -> String {
+    if status == APR_EGENERAL as apr_status_t {
+        // What apr_memcache and apr_redis return when the server closed the
+        // connection or answered nothing they could read.
+        return format!(
+            "no usable answer, e.g. the server closed the connection (APR error {status})"
+        );
+    }
     let mut buf = [MaybeUninit::<c_char>::uninit(); 160];
     // SAFETY: apr_strerror writes a NUL-terminated message of at most
     // `len` bytes into `buf` and returns a pointer to it.

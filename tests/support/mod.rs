@@ -493,6 +493,35 @@ impl Server {
         }
     }
 
+    /// Starts httpd expecting it to refuse (e.g. an error in post_config):
+    /// waits for it to exit and returns what it printed and logged. Fails
+    /// (after stopping it) if it starts.
+    pub fn start_fails(&self) -> String {
+        let mut child = self
+            .command()
+            .arg("-DFOREGROUND")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                fs::File::create(self.path("logs/stderr.log")).unwrap(),
+            ))
+            .spawn()
+            .expect("start httpd");
+        let deadline = Instant::now() + PATIENCE;
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline || self.generations() >= 1 {
+                signal(child.id(), "TERM");
+                let _ = child.wait();
+                panic!(
+                    "httpd started, expected it to refuse:\n{}",
+                    self.error_log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        format!("{}{}", self.stderr_log(), self.error_log())
+    }
+
     /// The httpd parent's pid.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("httpd is running").id()
