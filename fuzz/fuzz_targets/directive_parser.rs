@@ -13,9 +13,11 @@
 //! cookie, a redirect target is an http(s) URL with a host or a local path,
 //! and the client-IP header is a header name no client or credential owns.
 //!
-//! `PhotoGuardAllowNetworkFile` reads files: arguments with a `/` are
+//! `PhotoGuardAllowNetworkFile`, `PhotoGuardLtpaKeys` and
+//! `PhotoGuardDominoSecret` read files: their arguments with a `/` are
 //! skipped, so that only the fixture files in a private ServerRoot (made at
-//! start-up) and names that do not exist there can be named.
+//! start-up: network files, the LTPA test vectors' key export, its password
+//! and a Domino secret) and names that do not exist there can be named.
 #![no_main]
 
 use std::net::IpAddr;
@@ -24,7 +26,8 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use photoguard_engine::{
-    DIRECTIVES, DenyAction, DirectiveContext, DirectiveKind, Origin, Peer, ScopeConfig, Verdict,
+    DIRECTIVES, DenyAction, DirectiveContext, DirectiveKind, Env, Origin, Peer, ScopeConfig,
+    ScopeView, Verdict,
 };
 
 fn server_root() -> &'static Path {
@@ -42,6 +45,15 @@ fn server_root() -> &'static Path {
             ("bad.txt", b"10.0.0.0/8\n10.1.1.1/020\n"),
             ("empty.txt", b"# nothing\n"),
             ("passwd", b"root:x:0:0:root:/root:/bin/bash\n"),
+            (
+                "ltpa.keys",
+                include_bytes!("../../crates/engine/src/ltpa/testdata/sephiroth-ltpa.keys"),
+            ),
+            (
+                "ltpa.password",
+                include_bytes!("../../crates/engine/src/ltpa/testdata/sephiroth-password.txt"),
+            ),
+            ("domino.secret", b"AAECAwQFBgcICQoLDA0ODxAREhM=\n"),
         ] {
             std::fs::write(dir.join(name), text).unwrap();
         }
@@ -167,7 +179,11 @@ fuzz_target!(|data: &[u8]| {
         };
         let info = &DIRECTIVES[pick as usize % DIRECTIVES.len()];
         let args = String::from_utf8_lossy(args);
-        if info.kind == DirectiveKind::AllowNetworkFile && args.contains('/') {
+        let reads_files = matches!(
+            info.kind,
+            DirectiveKind::AllowNetworkFile | DirectiveKind::LtpaKeys | DirectiveKind::DominoSecret
+        );
+        if reads_files && args.contains('/') {
             continue;
         }
         let name = match (pick as usize / DIRECTIVES.len()) % 3 {
@@ -193,5 +209,20 @@ fuzz_target!(|data: &[u8]| {
     let other = other_scope(&ctx);
     decide_some(&ScopeConfig::merge(&other, &scope));
     decide_some(&ScopeConfig::merge(&scope, &other));
+    // The borrowed merge Apache makes per request decides the same.
+    let merged = ScopeConfig::merge(&other, &scope);
+    let view = ScopeView::merge(other.view(), scope.view());
+    for peer in PEERS {
+        for cookie in COOKIES {
+            let by_view = view.decide(Peer::Text(peer.as_bytes()), *cookie, None, &Env::system());
+            let by_merge = merged.decide(Peer::Text(peer.as_bytes()), *cookie, None);
+            assert_eq!(by_view.verdict, by_merge.verdict, "{peer} {cookie:?}");
+            assert_eq!(
+                by_view.reason.as_str(),
+                by_merge.reason.as_str(),
+                "{peer} {cookie:?}"
+            );
+        }
+    }
     check_effects(&ScopeConfig::merge(&other, &scope));
 });

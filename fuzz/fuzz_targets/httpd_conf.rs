@@ -7,11 +7,13 @@
 //! sections nested or unclosed, `${VAR}`, `Define`, directives in any case).
 //!
 //! The reader touches the file system, so the input is constrained (not the
-//! checks): the file sits alone in a private ServerRoot (with one network
-//! file, `nets.txt`); inputs that could `Include`/`IncludeOptional` anything
+//! checks): the file sits in a private ServerRoot (with a network file
+//! `nets.txt` and the LTPA test vectors' `ltpa.keys`, `ltpa.password` and
+//! `domino.secret`); inputs that could `Include`/`IncludeOptional` anything
 //! are skipped (the word `include` anywhere once continuation lines are
 //! joined, or `Define` together with `${`, which could spell it), and so are
-//! `PhotoGuardAllowNetworkFile` lines naming a path with `/` or a variable:
+//! `PhotoGuardAllowNetworkFile`, `PhotoGuardLtpaKeys` and
+//! `PhotoGuardDominoSecret` lines naming a path with `/` or a variable:
 //! otherwise the fuzzer would read the machine's files, `/` recursively,
 //! or the input itself 2^128 times.
 #![no_main]
@@ -34,17 +36,38 @@ struct Place {
     env_includes: bool,
 }
 
+/// A private scratch directory, in memory where the system has one: the
+/// file is rewritten on every input, and on ext4 a truncating rewrite
+/// waits for the disk.
+fn scratch_dir(name: &str) -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    let base = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    base.join(format!("{name}-{}", std::process::id()))
+}
+
 fn place() -> &'static Place {
     static PLACE: OnceLock<Place> = OnceLock::new();
     PLACE.get_or_init(|| {
-        let root =
-            std::env::temp_dir().join(format!("photoguard-fuzz-httpd-{}", std::process::id()));
+        let root = scratch_dir("photoguard-fuzz-httpd");
         std::fs::create_dir_all(&root).unwrap();
-        std::fs::write(
-            root.join("nets.txt"),
-            "10.20.16.0/20\n# vpn\n2001:db8::/32\n",
-        )
-        .unwrap();
+        for (name, text) in [
+            ("nets.txt", &b"10.20.16.0/20\n# vpn\n2001:db8::/32\n"[..]),
+            (
+                "ltpa.keys",
+                include_bytes!("../../crates/engine/src/ltpa/testdata/sephiroth-ltpa.keys"),
+            ),
+            (
+                "ltpa.password",
+                include_bytes!("../../crates/engine/src/ltpa/testdata/sephiroth-password.txt"),
+            ),
+            ("domino.secret", b"AAECAwQFBgcICQoLDA0ODxAREhM=\n"),
+        ] {
+            std::fs::write(root.join(name), text).unwrap();
+        }
         Place {
             config: root.join("httpd.conf"),
             root,
@@ -68,7 +91,10 @@ fn stays_inside(text: &str, place: &Place) -> bool {
     }
     logical_lines(text).iter().all(|line| {
         let lower = line.text.to_ascii_lowercase();
-        !lower.contains("networkfile") || !(lower.contains('/') || lower.contains("${"))
+        let reads_files = ["networkfile", "ltpakeys", "dominosecret"]
+            .iter()
+            .any(|d| lower.contains(d));
+        !reads_files || !(lower.contains('/') || lower.contains("${"))
     })
 }
 

@@ -17,11 +17,23 @@ use libfuzzer_sys::fuzz_target;
 use photoguard_engine::network::parse_network;
 use photoguard_engine::scope::read_network_file;
 
+/// A private scratch directory, in memory where the system has one: the
+/// file is rewritten on every input, and on ext4 a truncating rewrite
+/// waits for the disk.
+fn scratch_dir(name: &str) -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    let base = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    base.join(format!("{name}-{}", std::process::id()))
+}
+
 fn file() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
-        let dir =
-            std::env::temp_dir().join(format!("photoguard-fuzz-netfile-{}", std::process::id()));
+        let dir = scratch_dir("photoguard-fuzz-netfile");
         std::fs::create_dir_all(&dir).unwrap();
         dir.join("networks.txt")
     })
