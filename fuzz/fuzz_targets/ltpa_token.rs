@@ -23,7 +23,7 @@
 //! (8 bytes, little-endian millis), then the mode's bytes.
 //!
 //! Invariants: never panics; a token is accepted only in an accepted format,
-//! of a listed realm, before its expiry plus the skew, and (Domino) not
+//! of a listed realm (LtpaToken2, v1), before its expiry plus the skew, and (Domino) not
 //! created later than now plus the skew, by a configured key; the cached
 //! validation answers as the uncached one, at `now` and later; a minted
 //! token validates to exactly its claims, or is refused for its time, its
@@ -144,7 +144,9 @@ fn check_accepted(v: &Validator, token: &Token, now: u64) {
             "{token:?} accepted before creation at {now}"
         );
     }
-    if !v.realms.is_empty() {
+    // The realm list is for LtpaToken2 and v1 tokens: Domino's have none
+    // (README, PhotoGuardLtpaRealm).
+    if !v.realms.is_empty() && token.format != Format::Domino {
         let realm = token
             .realm
             .as_deref()

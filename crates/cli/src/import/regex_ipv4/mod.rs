@@ -65,8 +65,12 @@ impl fmt::Display for Untranslatable {
 }
 
 /// Bounds for building one DFA; a REMOTE_ADDR pattern that needs more is
-/// reported rather than analysed slowly.
-const DFA_SIZE_LIMIT: usize = 64 << 20;
+/// reported rather than analysed slowly. A list of 2,000 addresses in one
+/// alternation needs 400 KiB; an unanchored `2|20.{30}` grows without end
+/// (the search remembers every place a `20` began), and the time spent
+/// before the refusal grows with this limit: at 64 MiB it was seconds in a
+/// release build and over a minute in a debug one (found by fuzzing).
+const DFA_SIZE_LIMIT: usize = 4 << 20;
 /// A result with more intervals than this is reported as too fragmented to
 /// be a sensible allow list (the pattern probably tests single digits).
 const MAX_INTERVALS: usize = 1 << 20;
@@ -296,6 +300,35 @@ mod tests {
         );
         assert_eq!(cidrs(""), ["0.0.0.0/0"]);
         assert_eq!(cidrs(r"\."), ["0.0.0.0/0"]);
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/rewrite_import.rs, a timeout):
+    /// patterns whose search automaton explodes are refused quickly, and
+    /// long lists of addresses still fit.
+    #[test]
+    fn exploding_patterns_are_refused_quickly_and_long_lists_fit() {
+        for pattern in [r"2|20.{30}", r"1.{20}0", r"3|30.{14}x.{5}@.{25}"] {
+            let start = std::time::Instant::now();
+            let err = analyze(pattern, false).unwrap_err();
+            assert!(
+                err.0.contains("cannot build an automaton"),
+                "{pattern}: {err}"
+            );
+            // About a second in a debug build; over a minute at 64 MiB.
+            assert!(
+                start.elapsed().as_secs() < 20,
+                "{pattern}: {:?}",
+                start.elapsed()
+            );
+        }
+        let addresses: Vec<String> = (0..2000)
+            .map(|i| format!(r"10\.20\.{}\.{}", i / 256, i % 256))
+            .rev()
+            .collect();
+        let list = format!("^({})$", addresses.join("|"));
+        let analysis = analyze(&list, false).unwrap();
+        assert_eq!(analysis.accepted.count(), 2000);
+        assert!(analysis.accepted.contains(ip("10.20.7.207")));
     }
 
     #[test]
