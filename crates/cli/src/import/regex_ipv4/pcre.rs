@@ -17,6 +17,14 @@ pub(super) fn check_pcre_compatibility(
             "'{,' means literal text in older PCRE and a repetition here".into(),
         ));
     }
+    // mod_rewrite's PCRE is not in UTF mode: it reads `Ь*` as the byte D0
+    // then any number of AC, the regex library as any number of `Ь`. An
+    // address pattern has no use for such text (found by fuzzing).
+    if let Some(offset) = pattern.bytes().position(|b| !b.is_ascii()) {
+        return Err(Untranslatable(format!(
+            "PCRE syntax not supported here: a character that is not ASCII (at byte {offset}), which PCRE reads byte by byte and the regex library as one character"
+        )));
+    }
     if let Some(offset) = possessive_quantifier(pattern) {
         return Err(Untranslatable(format!(
             "PCRE syntax not supported here: possessive quantifier (at byte {offset}), which the regex library reads as a nested repetition"
@@ -199,6 +207,18 @@ mod tests {
         assert_eq!(possessive_quantifier(r"^1[]+]+\."), None);
         assert_eq!(possessive_quantifier(r"^1\++"), None);
         assert_eq!(possessive_quantifier(r"^(?:1)+"), None);
+    }
+
+    /// Found by fuzzing: PCRE without UTF reads `Ь*` as `\xD0\xAC*`, so
+    /// `^1Ь*[(?x90]\.(1|2)` matches no address in mod_rewrite, while the
+    /// regex library read `(Ь)*` and accepted 10.1.0.0 and more.
+    #[test]
+    fn text_that_is_not_ascii_is_untranslatable() {
+        for pattern in ["^1Ь*[(?x90]\\.(1|2)", "^10\\.é?1", "^10\\.[é0-9]"] {
+            let err = analyze(pattern, true).unwrap_err();
+            assert!(err.0.contains("not ASCII (at byte"), "{pattern}: {err}");
+        }
+        assert!(analyze(r"^10\.1\.", true).is_ok());
     }
 
     /// Found by fuzzing: `\<` is a literal `<` in PCRE, so `\<` matches no
